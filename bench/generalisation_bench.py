@@ -62,14 +62,18 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "MigrationPlatform", "FeatureFlagPlatform", "ChaosPlatform",
            "HardwarePlatform", "EDAPlatform", "MaritimePlatform",
            "PackagingPlatform", "ProvisioningPlatform", "SpeechPlatform",
-           "RenderPlatform", "WasmPlatform", "HelpdeskPlatform")
+           "RenderPlatform", "WasmPlatform", "HelpdeskPlatform",
+           "SecretsPlatform", "TimeSeriesPlatform", "FirewallPlatform",
+           "LanguageServerPlatform", "SmartHomePlatform", "ImagingPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
             "MigrationPlatform", "FeatureFlagPlatform", "ChaosPlatform",
             "HardwarePlatform", "EDAPlatform", "MaritimePlatform",
             "PackagingPlatform", "ProvisioningPlatform", "SpeechPlatform",
-            "RenderPlatform", "WasmPlatform", "HelpdeskPlatform")
+            "RenderPlatform", "WasmPlatform", "HelpdeskPlatform",
+            "SecretsPlatform", "TimeSeriesPlatform", "FirewallPlatform",
+            "LanguageServerPlatform", "SmartHomePlatform", "ImagingPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -561,7 +565,8 @@ def main() -> int:
         "CrawlerPlatform (pass 30, in two sets at its start), MigrationPlatform, FeatureFlagPlatform, ChaosPlatform, "
         "HardwarePlatform, EDAPlatform and MaritimePlatform (pass 31, in two sets at its start), PackagingPlatform, "
         "ProvisioningPlatform, SpeechPlatform, RenderPlatform, WasmPlatform and HelpdeskPlatform (pass 32, in two sets "
-        "at its start) "
+        "at its start), SecretsPlatform, TimeSeriesPlatform, FirewallPlatform, LanguageServerPlatform, SmartHomePlatform "
+        "and ImagingPlatform (pass 33, in two sets at its start) "
         "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "

@@ -764,6 +764,67 @@ cases a miner tuned on Loghub gets wrong. Values are invented; formats are the s
   the IMAP extension's warnings, cron.php and pipe.php), FreeScout (freescout:fetch-emails output, Laravel's
   scheduler and queue worker, laravel.log) and GLPI 10 (php-errors.log, sql-errors.log, cron.log, the mail
   collector, login events); 124 event types.
+* ``SecretsPlatform`` (written blind at the thirty-third issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): secrets-management software on Kubernetes as its platform team logs it:
+  HashiCorp Vault (the server's configuration banner and hclog lines: core with seal, unseal, mounts, credential
+  backends, cluster listeners and request forwarding, lease expiry and revocation, identity, the KV upgrade, audit
+  failures, raft storage with elections, replication, heartbeats and snapshots; the file audit device's JSON
+  request and response entries), Vault Agent (auth handler, sinks, template server and runner, API proxy), the
+  External Secrets Operator (zap JSON of its controllers and controller-runtime), the Bitnami sealed-secrets
+  controller (keys, unsealing, its Kubernetes events), CyberArk Conjur (the tagged Rails log: requests,
+  authenticators with CONJ codes, authentication errors) and Infisical's server (pino JSON: Fastify requests,
+  secret-sync jobs, errors); 151 event types.
+* ``TimeSeriesPlatform`` (written blind at the thirty-third issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): time-series databases as their operators log them: InfluxDB 2 (influxd's
+  zap logfmt lines: start-up, the storage engine opening shards and TSM files, WAL loading, cache snapshots, TSM
+  and TSI compactions, retention enforcement, the task executor, the HTTP request log, write errors),
+  VictoriaMetrics (vmstorage, vminsert, vmselect and vmagent: storage, partitions and indexdb, connections, rows
+  outside the retention, rerouting, slow queries, service discovery, scrape and remote-write errors), the
+  Prometheus server with its TSDB (WAL replay, head compaction, checkpoints, block compaction, retention, WAL
+  repair), TimescaleDB background workers in PostgreSQL's log and QuestDB; 152 event types.
+* ``FirewallPlatform`` (written blind at the thirty-third issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): host and edge firewalls as syslog and journald capture them: the kernel's
+  netfilter LOG lines (ufw's '[UFW BLOCK]', '[UFW ALLOW]', '[UFW AUDIT]' and '[UFW LIMIT BLOCK]' prefixes in kern.log
+  with the printk time, an iptables LOG prefix, firewalld's LogDenied prefixes and nftables log prefixes in the
+  journal; TCP, UDP, ICMP, IPv6 and ICMPv6; inbound, outbound, forwarded) with the kernel's conntrack and ratelimit
+  messages, firewalld (its log file and journal: zone, service and interface warnings, failed backend commands),
+  systemd's lines for the firewall units, netfilter-persistent, nft and iptables-restore errors, pfSense and
+  OPNsense filterlog CSV lines (BSD syslog and RFC 5424), fail2ban (filters, actions, jails, server, database,
+  action errors), CrowdSec's agent and local API (overflows, decisions, signals, acquisition, parsers, the LAPI's
+  access lines), the CrowdSec firewall bouncer (iptables, ipset and nftables set-up, decision counts, commit
+  errors) and conntrack -E -o timestamp (NEW, UPDATE and DESTROY for TCP, UDP and ICMP); 151 event types.
+* ``LanguageServerPlatform`` (written blind at the thirty-third issue-15 pass's start: before reading the
+  engine or any failure analysis; scored once): language servers and editor tooling as their log files and editor
+  output panes show them: clangd (stderr lines with the LSP call, reply and notification arrows, compilation
+  databases, ASTWorker builds and their compile commands, preambles, the background index, errors, verbose
+  JSON-RPC frames), gopls (window/logMessage lines behind VS Code's prefix: go/packages loads with their fields,
+  go env, views, the imports cache, workspace errors), VS Code's language client (request and notification
+  traces, failed requests, crashes and restarts), rust-analyzer (the server's tracing and older env_logger lines:
+  workspace loading, flycheck, proc-macro servers, long loop turns, panics; the extension's log), pyright and
+  basedpyright (start-up, service instances, search paths, configuration, source enumeration, long operations),
+  typescript-language-server with tsserver's log (start-up, projects and their update graph, watchers,
+  completion timings, auto-imports, Perf and Err lines, JSON events) and the Eclipse JDT language server (the
+  vscode-java output pane and the workspace .log: initialisation, imports, reconciles, validations, build
+  errors, shutdown); 200 event types.
+* ``SmartHomePlatform`` (written blind at the thirty-third issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): home automation hubs as the people who run them read their logs: Home
+  Assistant core (home-assistant.log: setup and bootstrap, custom-integration warnings, config entries not ready or
+  failing, update coordinators, entity platforms, automations and scripts, the recorder's migrations, purges and
+  database errors, MQTT, HTTP bans, the websocket API, template warnings, blocking calls), Zigbee2MQTT 1.x (start-up,
+  herdsman, joins, interviews, configuring, MQTT publishes, received Zigbee and MQTT messages, pings, publish
+  failures), ESPHome (device logs through 'esphome logs': sensors, switches, lights, WiFi, the native API, OTA, slow
+  components; the dashboard's request lines and the CLI's compile, upload and API lines), Node-RED (start-up banner,
+  flows, MQTT broker nodes, the Home Assistant server node, function-node warnings and errors), openHAB 4 (events.log's
+  item, group, thing, channel and rule events; openhab.log's models, UI and script rules) and Z-Wave JS UI (value and
+  metadata updates, node status, API calls, the zwave-js driver's CNTRLR and DRIVER lines); 180 event types.
+* ``ImagingPlatform`` (written blind at the thirty-third issue-15 pass's start: before reading the engine
+  or any failure analysis; scored once): medical imaging (DICOM) servers and tools as a radiology department's
+  PACS operators log them: Orthanc (glog lines with thread names: start-up, plugins, DICOM associations, C-STORE,
+  C-FIND and C-MOVE, outgoing associations, the REST API, the jobs engine, recycling), dcm4chee-arc 5 (WildFly's
+  server.log: WFLY start-up and deployments, dcm4che's connection, association and DIMSE lines, patient and study
+  creation, failed stores, QIDO-RS, WADO-RS and STOW-RS requests, the purge and retrieve schedulers), DCMTK's
+  storescp, findscu and movescu (-v), a Horos/OsiriX-style DICOM listener's NSLog lines, the Conquest DICOM
+  server's serverstatus.log and the OHIF viewer's nginx proxy (access and error logs); 145 event types.
     python bench/corpora/generate.py --out /tmp/corpora [--lines 3000] [--seed 15]
 """
 
@@ -47534,6 +47595,2801 @@ def helpdesk_events() -> list[tuple[float, str, dict]]:
     return zammad + rtlines + mailgate + znuny + znuny_console + osticket + freescout + glpi
 
 
+def secrets_events() -> list[tuple[float, str, dict]]:
+    """Secrets-management software as a platform team running it on Kubernetes logs it: HashiCorp Vault
+    1.15 (the server's hclog lines: the configuration banner, core with its seal, unseal, mounts, credential
+    backends, cluster listeners and request forwarding, expiration and lease revocation, identity, rollback,
+    the KV upgrade, audit failures, raft storage with its elections, replication, heartbeats and snapshots;
+    and the file audit device's JSON request and response entries), Vault Agent (auth handler, sinks, the
+    template server and consul-template's runner, the API proxy), the External Secrets Operator (zap JSON
+    lines of its controllers and controller-runtime), the Bitnami sealed-secrets controller (Go log lines:
+    keys, unsealing, its Kubernetes events), CyberArk Conjur (the Rails log with its origin, request_id and
+    tid tags: requests, authenticators with CONJ message codes, authentication errors) and Infisical's
+    server (pino JSON lines: Fastify requests, secret-sync jobs, errors). Written blind at the
+    thirty-third issue-15 pass's start: before reading the engine or any failure analysis; 151 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def b62(g: Gen, n: int) -> str:
+        return "".join(g.r.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n))
+
+    # ---------------- HashiCorp Vault server (hclog) ----------------
+    def hc(level: str, text: str) -> str:
+        return "{T} [" + level + "]" + " " * (6 - len(level)) + text
+
+    vt = {"T": ts}
+    nodes = [("vault-0", "vault-0.vault-internal:8201"), ("vault-1", "vault-1.vault-internal:8201"),
+             ("vault-2", "vault-2.vault-internal:8201")]
+    node = {"id": draw(lambda g: g.r.choice(nodes)), "addr": then(1)}
+    mounts = [("kv", "v0.16.1+builtin", "secret/"), ("kv", "v0.16.1+builtin", "kv-apps/"),
+              ("pki", "v1.15.4+builtin.vault", "pki_int/"), ("database", "v1.15.4+builtin.vault", "database/"),
+              ("transit", "v0.16.0+builtin", "transit/"), ("system", "v1.15.4+builtin.vault", "sys/"),
+              ("identity", "v1.15.4+builtin.vault", "identity/"), ("cubbyhole", "v1.15.4+builtin.vault", "cubbyhole/")]
+    auths = [("token", "v1.15.4+builtin.vault", "token/"), ("kubernetes", "v0.17.1+builtin", "kubernetes/"),
+             ("approle", "v1.15.4+builtin.vault", "approle/"), ("jwt", "v0.17.0+builtin", "oidc/"),
+             ("userpass", "v1.15.4+builtin.vault", "userpass/")]
+    roles = ["payments-api", "orders-ro", "ci-deployer", "grafana"]
+
+    def lease(g: Gen) -> str:
+        return g.r.choice([f"database/creds/{g.r.choice(['payments-ro', 'orders-rw'])}/{b62(g, 24)}",
+                           f"auth/kubernetes/login/h{b62(g, 40)}", f"auth/approle/login/h{b62(g, 40)}",
+                           f"pki_int/issue/{g.r.choice(['svc-internal', 'ingress'])}/{b62(g, 24)}"])
+
+    def raft_servers(g: Gen) -> str:
+        k = g.r.choice([1, 1, 3])
+        return esc("[" + " ".join(f"{{Suffrage:Voter ID:{n} Address:{a}}}" for n, a in nodes[:k]) + "]")
+
+    dial_errs = ["dial tcp 10.42.2.17:8201: connect: connection refused",
+                 "dial tcp: lookup vault-2.vault-internal on 10.43.0.10:53: no such host",
+                 "msgpack decode error [pos 0]: read tcp 10.42.0.9:51234->10.42.2.17:8201: i/o timeout"]
+    tls_errs = ["EOF", "remote error: tls: bad certificate", "tls: first record does not look like a TLS handshake",
+                "read tcp 10.42.0.9:8200->10.42.1.33:53122: read: connection reset by peer"]
+    ns_root = 'namespace="ID: root. Path: "'
+
+    vault_banner = [
+        (2, "==> Vault server configuration:", {}),
+        (2, "             Api Address: {u}", {"u": pick(["https://vault.vault.svc:8200", "https://10.42.0.9:8200", "https://vault.example.internal:8200"])}),
+        (2, "         Cluster Address: https://{a}", {"a": lambda g: g.r.choice(nodes)[1]}),
+        (2, '              Listener 1: tcp (addr: "{a}", cluster address: "{c}", max_request_duration: "1m30s", '
+            'max_request_size: "33554432", tls: "{t}")',
+         {"a": pick(["[::]:8200", "0.0.0.0:8200"]), "c": pick(["[::]:8201", "0.0.0.0:8201"]), "t": pick(["enabled", "enabled", "disabled"])}),
+        (2, "                 Storage: {s}", {"s": pick(["raft (HA available)", "raft (HA available)", "file", "consul (HA available)"])}),
+        (2, "                 Version: Vault v{v}, built {b}",
+         {"v": draw(lambda g: g.r.choice([("1.15.4", "2023-12-04T17:45:28Z"), ("1.15.6", "2024-02-28T17:07:34Z"),
+                                          ("1.16.1", "2024-04-04T16:18:23Z")])), "b": then(1)}),
+        (2, "==> Vault server started! Log data will stream in below:", {}),
+    ]
+
+    vault_core = [
+        (3, hc("INFO", "proxy environment: http_proxy=\"{h}\" https_proxy=\"{s}\" no_proxy=\"{n}\""),
+         {**vt, "h": pick(["", "", "http://proxy.corp:3128"]), "s": pick(["", "", "http://proxy.corp:3128"]),
+          "n": pick(["", "", "localhost,127.0.0.1,.svc,.cluster.local"])}),
+        (3, hc("INFO", "core: security barrier not initialized"), vt),
+        (3, hc("INFO", "core: seal configuration missing, not initialized"), vt),
+        (3, hc("INFO", "core: security barrier initialized: stored={s} shares={n} threshold={t}"),
+         {**vt, "s": pick(["1", "0"]), "n": pick(["5", "5", "1", "3"]), "t": pick(["3", "3", "1", "2"])}),
+        (2, hc("INFO", "core: root token generated"), vt),
+        (6, hc("INFO", "core: vault is sealed"), vt),
+        (5, hc("INFO", "core: vault is unsealed"), vt),
+        (3, hc("INFO", "core: stored unseal keys supported, attempting fetch"), vt),
+        (2, hc("INFO", "core: unsealed with stored key"), vt),
+        (4, hc("WARN", "failed to unseal core: error=\"{e}\""),
+         {**vt, "e": pick(["stored unseal keys are supported, but none were found",
+                           "fetching stored unseal keys failed: failed to decrypt encrypted stored keys: "
+                           "error decrypting data encryption key: AccessDeniedException: The ciphertext refers to a customer master key that does not exist"])}),
+        (5, hc("INFO", "core: post-unseal setup starting"), vt),
+        (5, hc("INFO", "core: post-unseal setup complete"), vt),
+        (4, hc("INFO", "core: loaded wrapping token key"), vt),
+        (4, hc("INFO", 'core: successfully setup plugin catalog: plugin-directory="{d}"'),
+         {**vt, "d": pick(["", "", "/vault/plugins"])}),
+        (14, hc("INFO", "core: successfully mounted: type={t} version=\"{v}\" path={p} " + ns_root),
+         {**vt, "t": draw(lambda g: g.r.choice(mounts)), "v": then(1), "p": then(2)}),
+        (10, hc("INFO", "core: successfully enabled credential backend: type={t} version=\"{v}\" path={p} " + ns_root),
+         {**vt, "t": draw(lambda g: g.r.choice(auths)), "v": then(1), "p": then(2)}),
+        (4, hc("INFO", "core: restoring leases"), vt),
+        (4, hc("INFO", "expiration: lease restore complete"), vt),
+        (3, hc("INFO", "identity: entities restored"), vt),
+        (3, hc("INFO", "identity: groups restored"), vt),
+        (4, hc("INFO", "rollback: starting rollback manager"), vt),
+        (3, hc("INFO", "core: usage gauge collection is disabled"), vt),
+        (4, hc("INFO", "core: acquired lock, enabling active operation"), vt),
+        (4, hc("INFO", "core: entering standby mode"), vt),
+        (3, hc("WARN", "core: leadership lost, stopping active operation"), vt),
+        (3, hc("INFO", "core: pre-seal teardown starting"), vt),
+        (3, hc("INFO", "core: pre-seal teardown complete"), vt),
+        (3, hc("INFO", "core: stopping cluster listeners"), vt),
+        (3, hc("INFO", "core: cluster listeners successfully shut down"), vt),
+        (4, hc("INFO", "core.cluster-listener.tcp: starting listener: listener_address={a}"),
+         {**vt, "a": pick(["[::]:8201", "0.0.0.0:8201", "127.0.0.1:8201"])}),
+        (4, hc("INFO", "core.cluster-listener: serving cluster requests: cluster_listen_address={a}"),
+         {**vt, "a": pick(["[::]:8201", "0.0.0.0:8201"])}),
+        (3, hc("INFO", "core.cluster-listener: rpc listeners successfully shut down"), vt),
+        (5, hc("ERROR", 'core: forward request error: error="{e}"'),
+         {**vt, "e": pick(["error during forwarding RPC request", "rpc error: code = Unavailable desc = connection error",
+                           "context deadline exceeded"])}),
+        (4, hc("ERROR", "core.cluster-listener: no TLS config found for ALPN: ALPN={a}"),
+         {**vt, "a": pick(['["req_fw_sb-act_v1"]', '["raft_storage_v1"]', '["req_fw_sb-act_v1" "raft_storage_v1"]'])}),
+        (20, hc("INFO", "expiration: revoked lease: lease_id={l}"), {**vt, "l": lease}),
+        (4, hc("ERROR", 'expiration: failed to revoke lease: lease_id={l} error="{e}"'),
+         {**vt, "l": lease, "e": pick(["failed to revoke entry: resp: (*logical.Response)(nil) err: pq: role \"v-kubernet-payments-AbC123\" cannot be dropped "
+                                       "because some objects depend on it",
+                                       "failed to revoke entry: resp: (*logical.Response)(nil) err: dial tcp 10.42.3.8:5432: connect: connection refused"])}),
+        (16, hc("INFO", "http: TLS handshake error from {a}:{p}: {e}"),
+         {**vt, "a": lambda g: g.ip(), "p": lambda g: g.port(), "e": pick(tls_errs)}),
+        (3, hc("INFO", "secrets.kv.kv_{m}: collecting keys to upgrade"), {**vt, "m": lambda g: g.hexs(8)}),
+        (3, hc("INFO", "secrets.kv.kv_{m}: done collecting keys: num_keys={n}"), {**vt, "m": lambda g: g.hexs(8), "n": lambda g: g.num(0, 4000)}),
+        (3, hc("INFO", "secrets.kv.kv_{m}: upgrading keys finished"), {**vt, "m": lambda g: g.hexs(8)}),
+        (3, hc("INFO", "core: enabled audit backend: path={p} type={t}"),
+         {**vt, "p": draw(lambda g: g.r.choice([("file/", "file"), ("stdout/", "file"), ("syslog/", "syslog"), ("socket/", "socket")])), "t": then(1)}),
+        (3, hc("ERROR", 'audit: backend failed to log response: backend={b} error="{e}"'),
+         {**vt, "b": pick(["file/", "socket/"]), "e": pick(["write /vault/audit/audit.log: no space left on device",
+                                                            "write tcp 10.42.0.9:41922->10.42.5.2:9090: write: broken pipe"])}),
+        (3, hc("ERROR", 'core: failed to audit response: request_path={p} error="{e}"'),
+         {**vt, "p": pick(["secret/data/payments/db", "auth/kubernetes/login", "database/creds/payments-ro", "sys/health"]),
+          "e": pick(["1 error occurred:\\n\\t* no audit backend succeeded in logging the response\\n\\n",
+                     "1 error occurred:\\n\\t* write /vault/audit/audit.log: no space left on device\\n\\n"])}),
+    ]
+
+    # ---------------- Vault raft storage ----------------
+    vault_raft = [
+        (3, hc("INFO", "storage.raft: initial configuration: index={i} servers=\"{s}\""), {**vt, "i": lambda g: g.num(0, 90000), "s": raft_servers}),
+        (5, hc("INFO", 'storage.raft: entering follower state: follower="Node at {a} [Follower]" leader-address={la} leader-id={li}'),
+         {**vt, "a": lambda g: g.r.choice(nodes)[1], "la": draw(lambda g: g.r.choice([("", ""), *((a, n) for n, a in nodes)])), "li": then(1)}),
+        (4, hc("WARN", "storage.raft: heartbeat timeout reached, starting election: last-leader-addr={a} last-leader-id={i}"),
+         {**vt, "a": draw(lambda g: g.r.choice([("", ""), *((a, n) for n, a in nodes)])), "i": then(1)}),
+        (4, hc("INFO", 'storage.raft: entering candidate state: node="Node at {a} [Candidate]" term={t}'),
+         {**vt, "a": lambda g: g.r.choice(nodes)[1], "t": lambda g: g.num(2, 60)}),
+        (4, hc("INFO", "storage.raft: election won: term={t} tally={n}"), {**vt, "t": lambda g: g.num(2, 60), "n": pick(["1", "2", "2", "3"])}),
+        (4, hc("INFO", 'storage.raft: entering leader state: leader="Node at {a} [Leader]"'), {**vt, "a": lambda g: g.r.choice(nodes)[1]}),
+        (4, hc("INFO", "storage.raft: added peer, starting replication: peer={p}"), {**vt, "p": lambda g: g.r.choice(nodes)[0]}),
+        (5, hc("INFO", 'storage.raft: pipelining replication: peer="{{Voter {id} {addr}}}"'), {**vt, **node}),
+        (4, hc("INFO", 'storage.raft: aborting pipeline replication: peer="{{Voter {id} {addr}}}"'), {**vt, **node}),
+        (6, hc("WARN", "storage.raft: failed to contact: server-id={id} time={d}"),
+         {**vt, "id": lambda g: g.r.choice(nodes)[0], "d": lambda g: f"{g.flt(6, 9)}s"}),
+        (7, hc("ERROR", 'storage.raft: failed to heartbeat to: peer={p} backoff time={b} error="{e}"'),
+         {**vt, "p": lambda g: g.r.choice(nodes)[1], "b": pick(["10ms", "20ms", "40ms", "80ms", "2.56s"]), "e": pick(dial_errs)}),
+        (5, hc("ERROR", 'storage.raft: failed to appendEntries to: peer="{{Voter {id} {addr}}}" error="{e}"'),
+         {**vt, **node, "e": pick(dial_errs)}),
+        (4, hc("INFO", "storage.raft: starting snapshot up to: index={i}"), {**vt, "i": lambda g: g.num(10000, 9000000)}),
+        (4, hc("INFO", "storage.raft.snapshot: creating new snapshot: path={p}"),
+         {**vt, "p": lambda g: f"/vault/data/raft/snapshots/{g.r.randint(2, 60)}-{g.r.randint(10000, 9000000)}-{g.r.randint(1796256000000, 1796342399999)}.tmp"}),
+        (4, hc("INFO", "storage.raft: compacting logs: from={a} to={b}"),
+         {**vt, "a": lambda g: g.num(1, 500000), "b": lambda g: g.num(500001, 9000000)}),
+        (4, hc("INFO", "storage.raft: snapshot complete up to: index={i}"), {**vt, "i": lambda g: g.num(10000, 9000000)}),
+        (3, hc("INFO", "storage.raft.snapshot: reaping snapshot: path={p}"),
+         {**vt, "p": lambda g: f"/vault/data/raft/snapshots/{g.r.randint(2, 60)}-{g.r.randint(10000, 9000000)}-{g.r.randint(1796256000000, 1796342399999)}"}),
+        (3, hc("INFO", "storage.raft: updating configuration: command={c} server-id={id} server-addr={addr} servers=\"{s}\""),
+         {**vt, "c": pick(["AddVoter", "AddNonvoter", "RemoveServer"]), **node, "s": raft_servers}),
+    ]
+
+    # ---------------- Vault file audit device (JSON) ----------------
+    def hmac(g: Gen) -> str:
+        return "hmac-sha256:" + g.hexs(64)
+
+    audit_paths = [("secret/data/payments/db", "secret/", "kv", "read"), ("secret/data/orders/api-keys", "secret/", "kv", "read"),
+                   ("database/creds/payments-ro", "database/", "database", "read"), ("transit/encrypt/orders", "transit/", "transit", "update"),
+                   ("pki_int/issue/svc-internal", "pki_int/", "pki", "update"), ("secret/metadata/orders", "secret/", "kv", "list")]
+
+    def apath(g: Gen):
+        # the operation comes first on the line, then mount point, mount type and path
+        p, mp, mt, op = g.r.choice(audit_paths)
+        return op, mp, mt, p
+
+    def policies(g: Gen) -> str:
+        return json.dumps(["default", *g.r.sample(["payments-read", "orders-rw", "pki-issuer", "transit-orders", "ci-deploy"],
+                                                  g.r.choice([1, 1, 2, 3]))], separators=(",", ":"))
+
+    def auth_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999999):0>9}Z"
+
+    au = {"T": auth_ts, "ct": hmac, "ca": hmac, "rid": lambda g: g.uuid(), "ip": lambda g: g.ip(), "rp": lambda g: g.port()}
+    req_tail = ',"client_token":"{ct}","client_token_accessor":"{ca}","namespace":{{"id":"root"}},"path":"{p}","remote_address":"{ip}","remote_port":{rp}}}'
+    audit = [
+        (18, '{{"time":"{T}","type":"request","auth":{{"client_token":"{ct}","accessor":"{ca}","display_name":"{dn}","policies":{pol},'
+             '"token_policies":{pol2},"entity_id":"{e}","token_type":"service","token_ttl":{ttl}}},"request":{{"id":"{rid}",'
+             '"operation":"{op}","mount_point":"{mp}","mount_type":"{mt}","mount_running_version":"{mv}"' + req_tail + '}}',
+         {**au, "dn": lambda g: f"kubernetes-{g.r.choice(['payments', 'orders', 'monitoring'])}-{g.r.choice(roles)}",
+          "pol": policies, "pol2": policies, "e": lambda g: g.uuid(), "ttl": pick(["3600", "3600", "86400", "1200"]),
+          "op": draw(apath), "mp": then(1), "mt": then(2), "p": then(3), "mv": pick(["v0.16.1+builtin", "v1.15.4+builtin.vault"])}),
+        (18, '{{"time":"{T}","type":"response","auth":{{"client_token":"{ct}","accessor":"{ca}","display_name":"{dn}","policies":{pol},'
+             '"token_type":"service"}},"request":{{"id":"{rid}","operation":"{op}","mount_point":"{mp}","mount_type":"{mt}"' + req_tail +
+             ',"response":{{"mount_point":"{mp2}","mount_type":"{mt2}","data":{{"data":{{"password":"{h1}","username":"{h2}"}}}}}}}}',
+         {**au, "dn": lambda g: f"approle-{g.r.choice(roles)}", "pol": policies, "op": draw(apath), "mp": then(1), "mt": then(2), "p": then(3),
+          "mp2": then(1), "mt2": then(2), "h1": hmac, "h2": hmac}),
+        (8, '{{"time":"{T}","type":"request","auth":{{"token_type":"default"}},"request":{{"id":"{rid}","operation":"update",'
+            '"mount_point":"auth/{m}/","mount_type":"{m2}","namespace":{{"id":"root"}},"path":"auth/{m3}/login","data":{{"jwt":"{h1}","role":"{r}"}},'
+            '"remote_address":"{ip}","remote_port":{rp}}}}}',
+         {**au, "m": draw(lambda g: g.r.choice([("kubernetes",) * 3, ("approle",) * 3, ("oidc", "jwt", "oidc")])), "m2": then(1), "m3": then(2),
+          "h1": hmac, "r": pick(roles)}),
+        (8, '{{"time":"{T}","type":"response","auth":{{"client_token":"{ct}","accessor":"{ca}","display_name":"{dn}","policies":{pol},'
+            '"metadata":{{"role":"{r}","service_account_name":"{sa}","service_account_namespace":"{sns}"}},"entity_id":"{e}",'
+            '"token_type":"service","token_ttl":{ttl}}},"request":{{"id":"{rid}","operation":"update","mount_point":"auth/kubernetes/",'
+            '"mount_type":"kubernetes","namespace":{{"id":"root"}},"path":"auth/kubernetes/login","remote_address":"{ip}","remote_port":{rp}}},'
+            '"response":{{"auth":{{"client_token":"{ct2}","accessor":"{ca2}","policies":{pol2},"token_ttl":{ttl2},"lease_duration":{ttl3}}}}}}}',
+         {**au, "dn": lambda g: f"kubernetes-{g.r.choice(['payments', 'orders'])}-{g.r.choice(roles)}", "pol": policies, "r": pick(roles),
+          "sa": pick(["payments-api", "orders-api", "default"]), "sns": pick(["payments", "orders"]), "e": lambda g: g.uuid(),
+          "ttl": draw(lambda g: (lambda t: (t, t, t))(g.r.choice(["3600", "86400", "1200"]))), "ttl2": then(1), "ttl3": then(2),
+          "ct2": hmac, "ca2": hmac, "pol2": policies}),
+        (5, '{{"time":"{T}","type":"response","auth":{{"client_token":"{ct}","accessor":"{ca}","display_name":"{dn}","policies":{pol},'
+            '"token_type":"service"}},"request":{{"id":"{rid}","operation":"{op}","mount_point":"{mp}","mount_type":"{mt}"' + req_tail +
+            ',"error":"{err}"}}',
+         {**au, "dn": lambda g: f"kubernetes-{g.r.choice(['payments', 'orders'])}-{g.r.choice(roles)}", "pol": policies,
+          "op": draw(apath), "mp": then(1), "mt": then(2), "p": then(3),
+          "err": pick(["1 error occurred:\\n\\t* permission denied\\n\\n", "permission denied", "internal error"])}),
+    ]
+
+    # ---------------- Vault Agent ----------------
+    sinks = ["/home/vault/.vault-token", "/vault/secrets/.token", "/etc/vault-agent/token"]
+    rendered = ["/vault/secrets/db-creds", "/vault/secrets/config.json", "/etc/app/tls/tls.crt", "/vault/secrets/api-keys.env"]
+    agent = [
+        (4, hc("INFO", "agent.auth.handler: starting auth handler"), vt),
+        (8, hc("INFO", "agent.auth.handler: authenticating"), vt),
+        (8, hc("INFO", "agent.auth.handler: authentication successful, sending token to sinks"), vt),
+        (7, hc("INFO", "agent.auth.handler: starting renewal process"), vt),
+        (10, hc("INFO", "agent.auth.handler: renewed auth token"), vt),
+        (4, hc("INFO", "agent.auth.handler: lifetime watcher done channel triggered, re-authenticating"), vt),
+        (5, hc("ERROR", 'agent.auth.handler: error authenticating: error="{e}" backoff={b}'),
+         {**vt, "e": pick(["Error making API request.\\n\\nURL: PUT https://vault.vault.svc:8200/v1/auth/kubernetes/login\\nCode: 403. Errors:\\n\\n* permission denied",
+                           "Put \\\"https://vault.vault.svc:8200/v1/auth/kubernetes/login\\\": dial tcp 10.43.12.7:8200: connect: connection refused",
+                           "error reading JWT with Kubernetes Auth: open /var/run/secrets/kubernetes.io/serviceaccount/token: no such file or directory"]),
+          "b": pick(["1s", "1.5s", "2.25s", "3.38s", "5m0s"])}),
+        (3, hc("INFO", "agent.sink.file: creating file sink"), vt),
+        (3, hc("INFO", "agent.sink.file: file sink configured: path={p} mode={m}"), {**vt, "p": pick(sinks), "m": pick(["-rw-r-----", "-rw-------"])}),
+        (3, hc("INFO", "agent.sink.server: starting sink server"), vt),
+        (8, hc("INFO", "agent.sink.file: token written: path={p}"), {**vt, "p": pick(sinks)}),
+        (3, hc("INFO", "agent.template.server: starting template server"), vt),
+        (6, hc("INFO", "agent.template.server: template server received new token"), vt),
+        (3, hc("INFO", "agent: (runner) creating new runner (dry: {d}, once: {o})"), {**vt, "d": pick(["false"]), "o": pick(["false", "false", "true"])}),
+        (3, hc("INFO", "agent: (runner) creating watcher"), vt),
+        (4, hc("INFO", "agent: (runner) starting"), vt),
+        (14, hc("INFO", 'agent: (runner) rendered "(dynamic)" => "{p}"'), {**vt, "p": pick(rendered)}),
+        (5, hc("INFO", 'agent: (runner) rendered "{s}" => "{p}"'),
+         {**vt, "s": pick(["/vault/configs/db.ctmpl", "/etc/vault-agent/templates/tls.tpl"]), "p": pick(rendered)}),
+        (3, hc("INFO", "agent: (runner) stopping"), vt),
+        (3, hc("INFO", "agent: (runner) received finish"), vt),
+        (2, hc("INFO", "agent.template.server: template server stopped"), vt),
+        (6, hc("INFO", "agent.apiproxy: received request: method={m} path={p}"),
+         {**vt, "m": pick(["GET", "GET", "PUT", "POST"]), "p": pick(["/v1/secret/data/payments/db", "/v1/database/creds/payments-ro",
+                                                                     "/v1/auth/token/lookup-self", "/v1/sys/health"])}),
+        (4, hc("INFO", "agent: (runner) all templates rendered"), vt),
+        (2, hc("INFO", "agent.auth.handler: auth handler stopped"), vt),
+    ]
+
+    # ---------------- External Secrets Operator (zap JSON) ----------------
+    def zts(g: Gen) -> str:
+        return f"{1796256000 + g.r.uniform(0, 86399):.7f}".rstrip("0")
+
+    es_names = [("db-creds", "payments"), ("api-keys", "orders"), ("grafana-admin", "monitoring"), ("registry-pull", "ci")]
+    stores = ["vault-backend", "aws-secretsmanager", "gcp-sm", "conjur"]
+    ez = {"ts": zts}
+    es_obj = {"n": draw(lambda g: g.r.choice(es_names)), "ns": then(1)}
+    es_errs = ["cannot read secret data from Vault: Error making API request.\\n\\nURL: GET https://vault.vault.svc:8200/v1/secret/data/payments/db\\nCode: 403. Errors:\\n\\n* 1 error occurred:\\n\\t* permission denied\\n\\n",
+               "could not get secret data from provider: secret not found",
+               "error retrieving secret at .data[0], key: api/token, err: ResourceNotFoundException: Secrets Manager can't find the specified secret.",
+               "could not get provider client: unable to log in with Kubernetes auth: Error making API request. Code: 403. Errors: * permission denied"]
+    cr = '"controller":"externalsecret","controllerGroup":"external-secrets.io","controllerKind":"ExternalSecret"'
+    eso = [
+        (30, '{{"level":"info","ts":{ts},"logger":"controllers.ExternalSecret","msg":"reconciled secret","ExternalSecret":{{"name":"{n}","namespace":"{ns}"}}}}',
+         {**ez, **es_obj}),
+        (8, '{{"level":"error","ts":{ts},"logger":"controllers.ExternalSecret","msg":"could not get secret data from provider","ExternalSecret":'
+            '{{"name":"{n}","namespace":"{ns}"}},"SecretStore":"{s}","error":"{e}"}}',
+         {**ez, **es_obj, "s": pick(stores), "e": pick(es_errs[1:])}),
+        (6, '{{"level":"error","ts":{ts},"msg":"Reconciler error",' + cr + ',"ExternalSecret":{{"name":"{n}","namespace":"{ns}"}},'
+            '"namespace":"{ns2}","name":"{n2}","reconcileID":"{r}","error":"{e}"}}',
+         {**ez, "n": draw(lambda g: (lambda p: (p[0], p[1], p[1], p[0]))(g.r.choice(es_names))), "ns": then(1), "ns2": then(2), "n2": then(3),
+          "r": lambda g: g.uuid(), "e": pick(es_errs)}),
+        (5, '{{"level":"error","ts":{ts},"logger":"controllers.ExternalSecret","msg":"unable to update status","ExternalSecret":'
+            '{{"name":"{n}","namespace":"{ns}"}},"error":"{e}"}}',
+         {**ez, **es_obj, "e": pick(["Operation cannot be fulfilled on externalsecrets.external-secrets.io \\\"db-creds\\\": the object has been modified; please apply your changes to the latest version and try again"])}),
+        (4, '{{"level":"info","ts":{ts},"logger":"controllers.ExternalSecret","msg":"secret deleted because it was orphaned","ExternalSecret":'
+            '{{"name":"{n}","namespace":"{ns}"}}}}', {**ez, **es_obj}),
+        (6, '{{"level":"info","ts":{ts},"logger":"controllers.{k}","msg":"store validated","{k2}":{{"name":"{s}","namespace":"{ns}"}}}}',
+         {**ez, "k": draw(lambda g: g.r.choice([("SecretStore", "SecretStore", "payments"), ("SecretStore", "SecretStore", "orders"),
+                                                ("ClusterSecretStore", "ClusterSecretStore", "")])), "k2": then(1),
+          "s": pick(stores), "ns": then(2)}),
+        (4, '{{"level":"error","ts":{ts},"logger":"controllers.SecretStore","msg":"validation failed","SecretStore":'
+            '{{"name":"{s}","namespace":"{ns}"}},"error":"{e}"}}',
+         {**ez, "s": pick(stores), "ns": pick(["payments", "orders"]),
+          "e": pick(["could not validate provider: unable to create client", "invalid auth: serviceAccountRef.name is required",
+                     "could not get provider client: cannot get Kubernetes secret \\\"vault-token\\\": secrets \\\"vault-token\\\" not found"])}),
+        (3, '{{"level":"info","ts":{ts},"logger":"setup","msg":"starting manager"}}', ez),
+        (3, '{{"level":"info","ts":{ts},"logger":"controller-runtime.metrics","msg":"Metrics server is starting to listen","addr":"{a}"}}',
+         {**ez, "a": pick([":8080", ":8080", "0.0.0.0:8080"])}),
+        (3, '{{"level":"info","ts":{ts},"msg":"Starting EventSource","controller":"{c}","controllerGroup":"external-secrets.io",'
+            '"controllerKind":"{k}","source":"kind source: *v1beta1.{k2}"}}',
+         {**ez, "c": draw(lambda g: g.r.choice([("externalsecret", "ExternalSecret", "ExternalSecret"), ("secretstore", "SecretStore", "SecretStore"),
+                                                ("clustersecretstore", "ClusterSecretStore", "ClusterSecretStore"), ("pushsecret", "PushSecret", "PushSecret")])),
+          "k": then(1), "k2": then(2)}),
+        (3, '{{"level":"info","ts":{ts},"msg":"Starting workers","controller":"{c}","controllerGroup":"external-secrets.io","controllerKind":"{k}","worker count":{n}}}',
+         {**ez, "c": draw(lambda g: g.r.choice([("externalsecret", "ExternalSecret"), ("secretstore", "SecretStore"),
+                                                ("clustersecretstore", "ClusterSecretStore")])), "k": then(1), "n": pick(["1", "1", "5"])}),
+        (3, '{{"level":"info","ts":{ts},"logger":"controllers.webhook-certs-updater","msg":"ca cert not yet ready, queuing for later"}}', ez),
+        (5, '{{"level":"info","ts":{ts},"logger":"controllers.PushSecret","msg":"pushed secret","PushSecret":{{"name":"{n}","namespace":"{ns}"}},"store":"{s}"}}',
+         {**ez, **es_obj, "s": pick(stores)}),
+    ]
+
+    # ---------------- Bitnami sealed-secrets controller (Go log) ----------------
+    def gots(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    ss = {"D": gots}
+    ss_names = [("db-creds", "payments"), ("registry-pull", "ci"), ("smtp-relay", "mail"), ("tls-origin", "ingress-nginx")]
+    ss_obj = {"ns": draw(lambda g: g.r.choice(ss_names)[::-1]), "n": then(1)}
+
+    def sskey(g: Gen) -> str:
+        return "sealed-secrets-key" + "".join(g.r.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(5))
+
+    ss_errs = ["no key could decrypt secret (password)", "no key could decrypt secret (.dockerconfigjson)",
+               "no key could decrypt secret (username, password)", "illegal base64 data at input byte 40"]
+    evt = 'Event(v1.ObjectReference{{Kind:"SealedSecret", Namespace:"{ns}", Name:"{n}", UID:"{u}", APIVersion:"bitnami.com/v1alpha1", ResourceVersion:"{rv}", FieldPath:""}}): '
+    ssev = {**ss, **ss_obj, "u": lambda g: g.uuid(), "rv": lambda g: g.num(100000, 99999999)}
+    sealed = [
+        (2, "{D} Starting sealed-secrets controller version: {v}", {**ss, "v": pick(["0.24.5", "0.26.2", "0.27.1"])}),
+        (2, "{D} Searching for existing private keys", ss),
+        (3, "{D} ----- {k}", {**ss, "k": sskey}),
+        (2, "{D} New key written to kube-system/{k}", {**ss, "k": sskey}),
+        (2, "{D} Certificate is", ss),
+        (2, "{D} HTTP server serving on :8080", ss),
+        (16, "{D} Updating {ns}/{n}", {**ss, **ss_obj}),
+        (14, "{D} " + evt + "type: 'Normal' reason: 'Unsealed' SealedSecret unsealed successfully", ssev),
+        (4, "{D} " + evt + "type: 'Warning' reason: 'ErrUnsealFailed' Failed to unseal: {e}", {**ssev, "e": pick(ss_errs)}),
+        (3, "{D} " + evt + "type: 'Warning' reason: 'ErrUpdateFailed' Resource \"{n2}\" already exists and is not managed by SealedSecret",
+         {**ssev, "ns": draw(lambda g: (lambda p: (p[1], p[0], p[0]))(g.r.choice(ss_names))), "n": then(1), "n2": then(2)}),
+        (5, "{D} Error updating {ns}/{n}, will retry: {e}", {**ss, **ss_obj, "e": pick(ss_errs)}),
+        (2, "{D} Error updating {ns}/{n}, giving up: {e}", {**ss, **ss_obj, "e": pick(ss_errs)}),
+    ]
+
+    # ---------------- CyberArk Conjur (Rails log with tags) ----------------
+    def cj_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)} +0000"
+
+    def cj_tags(g: Gen) -> str:
+        ip = g.r.choice(["10.42.1.17", "10.42.2.40", "10.42.3.5", "127.0.0.1"])
+        return f"[pid={g.r.randint(60, 900)}] [origin={ip}] [request_id={g.uuid()}] [tid={g.r.randint(30, 900)}]"
+
+    def cj(level: str, text: str) -> str:
+        return f"{level:>5} " + "{CT} {TG} " + text
+
+    cjv = {"CT": cj_ts, "TG": cj_tags}
+    cj_hosts = ["host/conjur/authn-k8s/prod/apps/payments/service_account/payments-api",
+                "host/data/apps/orders-api", "host/ci/jenkins-agent", "user/admin"]
+    cj_vars = ["data%2Fvault%2Fpayments%2Fdb%2Fpassword", "data%2Forders%2Fapi-key", "prod%2Fredis%2Fpassword"]
+    authns = [("authn-k8s", "prod"), ("authn-jwt", "gitlab"), ("authn-iam", "aws-prod"), ("authn-oidc", "okta")]
+    cj_authn = {"a": draw(lambda g: g.r.choice(authns)), "s": then(1)}
+    conjur = [
+        (14, cj("INFO", 'Started {m} "{p}" for {ip} at 2026-12-03 {t} +0000'),
+         {**cjv, "m": pick(["GET", "GET", "POST"]),
+          "p": lambda g: g.r.choice([f"/secrets/myorg/variable/{g.r.choice(cj_vars)}", "/authn-k8s/prod/inject_client_cert",
+                                     "/authn-jwt/gitlab/myorg/authenticate", "/resources/myorg/variable", "/whoami"]),
+          "ip": pick(["10.42.1.17", "10.42.2.40", "10.42.3.5"]), "t": hms}),
+        (10, cj("INFO", "Processing by {c} as {f}"),
+         {**cjv, "c": pick(["SecretsController#show", "AuthenticateController#authenticate", "AuthenticateController#k8s_inject_client_cert",
+                             "ResourcesController#index", "SecretsController#batch"]), "f": pick(["*/*", "HTML", "JSON"])}),
+        (14, cj("INFO", "Completed {c} in {n}ms"),
+         {**cjv, "c": pick(["200 OK", "200 OK", "202 Accepted", "401 Unauthorized", "403 Forbidden", "404 Not Found"]), "n": lambda g: g.num(2, 1800)}),
+        (5, cj("INFO", "Completed 200 OK in {n}ms (Views: {v}ms | ActiveRecord: {a}ms)"),
+         {**cjv, "n": lambda g: g.num(2, 900), "v": lambda g: g.flt(1, 9), "a": lambda g: g.flt(1, 80)}),
+        (8, cj("INFO", "myorg:{h} successfully authenticated with authenticator {a} service myorg:webservice:conjur/{a2}/{s}"),
+         {**cjv, "h": lambda g: g.r.choice(cj_hosts).replace("/", ":", 1), "a": draw(lambda g: (lambda a: (a[0], a[0], a[1]))(g.r.choice(authns))),
+          "a2": then(1), "s": then(2)}),
+        (4, cj("INFO", "myorg:{h} successfully injected client certificate with authenticator authn-k8s service myorg:webservice:conjur/authn-k8s/{s}"),
+         {**cjv, "h": lambda g: g.r.choice(cj_hosts[:2]).replace("/", ":", 1), "s": pick(["prod", "staging"])}),
+        (6, cj("INFO", "Authentication Error: #<Errors::Authentication::Security::RoleNotAuthorizedOnResource: CONJ00006E '{h}' does not have "
+                       "'authenticate' privilege on myorg:webservice:conjur/{a}/{s}>"), {**cjv, "h": pick(cj_hosts), **cj_authn}),
+        (4, cj("INFO", "Authentication Error: #<Errors::Authentication::Security::WebserviceNotFound: CONJ00005E Webservice '{a}/{s}' not found>"),
+         {**cjv, **cj_authn}),
+        (4, cj("INFO", "Authentication Error: #<Errors::Authentication::AuthenticatorNotWhitelisted: CONJ00004E '{a}/{s}' is not enabled>"),
+         {**cjv, **cj_authn}),
+        (3, cj("INFO", "Authentication Error: #<Errors::Authentication::AuthnK8s::CertInstallationError: CONJ00027E Certificate could not be copied to pod: {e}>"),
+         {**cjv, "e": pick(['["\\"Websocket handshake error: :invalid_status_code\\""]', '["\\"error: container not found (\\\\\\"authenticator\\\\\\")\\""]'])}),
+        (3, cj("INFO", "Authentication Error: #<Errors::Authentication::AuthnJwt::FetchJwksKeysFailed: CONJ00087E Failed to fetch JWKS from '{u}'. "
+                       "Reason: '{r}'>"),
+         {**cjv, "u": pick(["https://gitlab.example.com/-/jwks", "https://token.actions.githubusercontent.com/.well-known/jwks"]),
+          "r": pick(["#<Net::OpenTimeout: execution expired>", "#<SocketError: Failed to open TCP connection>"])}),
+        (5, cj("DEBUG", "CONJ00007D Working with Kubernetes API to find {t} '{n}'"),
+         {**cjv, "t": pick(["Pod", "ServiceAccount", "Deployment"]), "n": pick(["payments-api-7c9f8d4b6-x2kq9", "payments-api", "orders-api"])}),
+        (5, cj("DEBUG", "CONJ00044D Validated that '{h}' is allowed to authenticate with authenticator '{a}' and service-id '{s}'"),
+         {**cjv, "h": pick(cj_hosts), **cj_authn}),
+        (4, cj("DEBUG", "CONJ00010D Pod '{p}' : channel open"), {**cjv, "p": pick(["payments-api-7c9f8d4b6-x2kq9", "orders-api-5d7b9-kq2lm"])}),
+        (4, cj("DEBUG", "CONJ00011D Pod '{p}' : channel closed"), {**cjv, "p": pick(["payments-api-7c9f8d4b6-x2kq9", "orders-api-5d7b9-kq2lm"])}),
+        (3, cj("WARN", "CONJ00042W The token of the '{h}' is going to expire in {n} minutes"), {**cjv, "h": pick(cj_hosts), "n": pick(["2", "5"])}),
+        (3, cj("ERROR", "Variable {v} has no secret value"), {**cjv, "v": lambda g: "myorg:variable:" + g.r.choice(cj_vars).replace("%2F", "/")}),
+    ]
+
+    # ---------------- Infisical server (pino JSON: bindings, request context, severity mixin) ----------------
+    def ists(g: Gen) -> str:
+        return str(1796256000000 + g.r.randint(0, 86399999))
+
+    def inf(level: int, sev: str, body: str) -> str:
+        return ('{{"level":' + str(level) + ',"time":{IT},"pid":1,"hostname":"{IH}",' + body.replace("SEV", '"severity":"' + sev + '"')
+                + "}}")
+
+    iv = {"IT": ists, "IH": pick(["infisical-7d9c5b8f6-4xq2m", "infisical-7d9c5b8f6-kp9zt"])}
+    inf_urls = ["/api/v3/secrets/raw?workspaceId=6f1c2a&environment=prod&secretPath=%2F", "/api/v1/auth/universal-auth/login",
+                "/api/status", "/api/v3/secrets/raw/DB_PASSWORD?workspaceId=6f1c2a&environment=staging", "/api/v1/workspace"]
+    ireq = {"rid": lambda g: f"req-{g.r.randint(1, 60000):x}"}
+    dests = ["aws-parameter-store", "github", "vercel", "gcp-secret-manager", "azure-key-vault"]
+    sync_ids = '[syncId={si}] [destination={d}] [projectId={p}] [folderId={f}] [connectionId={c}]'
+    sync = {"si": lambda g: g.uuid(), "d": pick(dests), "p": lambda g: g.uuid(), "f": lambda g: g.uuid(), "c": lambda g: g.uuid()}
+    ctx = '"reqId":"UNKNOWN_REQUEST_ID",SEV,'
+    sync_errs = [("AxiosError", "Request failed with status code 403"), ("AxiosError", "Request failed with status code 422"),
+                 ("SecretSyncError", "Invalid Secret Sync source configuration: folder no longer exists. Please update source environment and secret path."),
+                 ("AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/infisical-sync is not authorized to perform: ssm:PutParameter")]
+    serr = {"et": draw(lambda g: g.r.choice(sync_errs)), "em": then(1)}
+    infisical = [
+        (14, inf(30, "INFO", '"reqId":"{rid}",SEV,"req":{{"method":"{m}","url":"{u}","hostname":"{h}","remoteAddress":"{ip}","remotePort":{rp}}},"msg":"incoming request"'),
+         {**iv, **ireq, "m": pick(["GET", "GET", "POST", "PATCH"]), "u": pick(inf_urls), "h": pick(["infisical.example.com", "infisical.infisical.svc:8080"]),
+          "ip": lambda g: g.ip(), "rp": lambda g: g.port()}),
+        (14, inf(30, "INFO", '"reqId":"{rid}",SEV,"res":{{"statusCode":{c}}},"responseTime":{t},"msg":"request completed"'),
+         {**iv, **ireq, "c": pick(["200", "200", "200", "201", "401", "403", "404", "429"]), "t": lambda g: f"{g.r.uniform(0.8, 900):.13f}".rstrip("0")}),
+        (2, inf(30, "INFO", 'SEV,"msg":"Server listening at http://{a}:8080"'), {**iv, "a": pick(["0.0.0.0", "[::]", "127.0.0.1"])}),
+        (8, inf(30, "INFO", ctx + '"msg":"SecretSync Sync ' + sync_ids + '"'), {**iv, **sync}),
+        (8, inf(30, "INFO", ctx + '"msg":"SecretSync Sync Job with ID {j} Completed"'), {**iv, "j": lambda g: g.num(1, 90000)}),
+        (3, inf(50, "ERROR", ctx + '"err":{{"type":"{et}","message":"{em}"}},"msg":"SecretSync Sync Error ' + sync_ids + '"'), {**iv, **sync, **serr}),
+        (3, inf(30, "INFO", ctx + '"msg":"SecretSync Import ' + sync_ids + '"'), {**iv, **sync}),
+        (3, inf(30, "INFO", ctx + '"msg":"SecretSync Import Job with ID {j} Completed"'), {**iv, "j": lambda g: g.num(1, 90000)}),
+        (2, inf(50, "ERROR", ctx + '"err":{{"type":"{et}","message":"{em}"}},"msg":"SecretSync Import Error ' + sync_ids + '"'), {**iv, **sync, **serr}),
+        (3, inf(30, "INFO", ctx + '"msg":"SecretSync Remove ' + sync_ids + '"'), {**iv, **sync}),
+        (3, inf(30, "INFO", ctx + '"msg":"SecretSync Remove Job with ID {j} Completed"'), {**iv, "j": lambda g: g.num(1, 90000)}),
+        (4, inf(50, "ERROR", '"reqId":"{rid}",SEV,"err":{{"type":"{t}","message":"{m}"}},"msg":"{m2}"'),
+         {**iv, **ireq, "t": draw(lambda g: (lambda p: (p[0], p[1], p[1]))(g.r.choice([
+             ("UnauthorizedError", "Token missing or invalid"), ("ForbiddenRequestError", "You are not allowed to read on secrets"),
+             ("NotFoundError", "Folder with path '/payments' in environment with slug 'prod' not found"),
+             ("DatabaseError", "connect ETIMEDOUT 10.42.3.8:5432")]))),
+          "m": then(1), "m2": then(2)}),
+    ]
+
+    return vault_banner + vault_core + vault_raft + audit + agent + eso + sealed + conjur + infisical
+
+
+def timeseries_events() -> list[tuple[float, str, dict]]:
+    """Time-series databases as their operators log them: InfluxDB 2 (influxd's zap logfmt lines: start-up,
+    the bolt and KV migrations, the storage engine opening shards and TSM files, loading the WAL into the
+    cache, cache snapshots, TSM and TSI compactions, retention enforcement deleting shard groups and shards,
+    the query controller, the task executor, the HTTP request log, write errors), VictoriaMetrics (the
+    tab-separated lines of vmstorage, vminsert, vmselect and vmagent: storage and partition opening, indexdb
+    tables, vminsert and vmselect connections, rows dropped outside the retention, storage node rerouting,
+    slow queries, service discovery, scrape errors, the remote-write persistent queue), the Prometheus server
+    (go-kit logfmt lines of main, the web listener and the TSDB: WAL and mmapped-chunk replay, head
+    compaction writing blocks, checkpoints, block compaction, retention deleting blocks, WAL repair, samples
+    rejected by the head), TimescaleDB's background workers inside PostgreSQL's log (continuous aggregate
+    refreshes, policy jobs and their failures, worker exhaustion, autovacuum and checkpoints of the chunks)
+    and QuestDB (its own log format: the server's start-up, HTTP, PGWire and ILP connections, query
+    progress, WAL apply jobs, partitions, table suspension). Written blind at the thirty-third issue-15
+    pass's start: before reading the engine or any failure analysis; 152 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def gdur(g: Gen) -> str:
+        # Go's time.Duration String()
+        return g.r.choice([f"{g.r.uniform(0.05, 999):.3f}ms", f"{g.r.uniform(1, 99):.6f}s", f"{g.r.randint(20, 999)}.{g.num(100, 999)}µs",
+                           f"{g.r.uniform(1.0, 999.0):.6f}ms"])
+
+    def ival(lo: int, hi: int):
+        return lambda g: g.num(lo, hi)
+
+    # ---------------- InfluxDB 2 (influxd) ----------------
+    def i_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    log_ids = ["0m~Qv4bW000", "0m~Rk2xG000"]
+    buckets = ["8f1e6a0c2b7d4e11", "1c9a3f5e77b20d04", "a04d2e91c3f87b66"]
+    orgs = ["acme", "iot-team"]
+    i = {"T": i_ts, "L": pick(log_ids)}
+    se = "service=storage-engine"
+
+    def shard_dir(g: Gen) -> tuple[str, str]:
+        sh = g.num(1, 420)
+        return f"/var/lib/influxdb2/engine/data/{g.r.choice(buckets)}/autogen/{sh}", sh
+
+    def tsm_file(g: Gen) -> str:
+        d, _ = shard_dir(g)
+        return f"{d}/{g.num(1, 999):0>9}-{g.num(1, 4):0>9}.tsm"
+
+    def wal_file(g: Gen) -> str:
+        d, _sh = shard_dir(g)
+        return d.replace("/engine/data/", "/engine/wal/") + f"/_{g.num(1, 9999):0>5}.wal"
+
+    def compaction(g: Gen):
+        strat = g.r.choice(["level", "level", "level", "full", "optimize"])
+        level = g.r.choice(["1", "2", "3"]) if strat == "level" else "4"
+        return strat, level, g.num(1, 420)
+
+    comp = {"st": draw(compaction), "lv": then(1), "sh": then(2)}
+    comp_prefix = " log_id={L} " + se + " engine=tsm1 tsm1_strategy={st} tsm1_level={lv} op_name=tsm1_compact_group db_shard_id={sh}"
+    write_paths = ["/api/v2/write", "/api/v2/query", "/api/v2/buckets", "/api/v2/tasks", "/health", "/metrics"]
+
+    def req(g: Gen):
+        p = g.r.choice(write_paths)
+        if p == "/api/v2/write":
+            return ("POST", p, f"bucket={g.r.choice(['telegraf', 'iot', 'metrics_1h'])}&org={g.r.choice(orgs)}&precision={g.r.choice(['ns', 's', 'ms'])}",
+                    g.r.choice(["204", "204", "204", "400", "413", "422"]), "0", g.num(200, 900000), g.r.choice(["Telegraf/1.32.3 Go/1.23.2", "influxdb-client-python/1.46.0"]))
+        if p == "/api/v2/query":
+            return ("POST", p, f"org={g.r.choice(orgs)}", g.r.choice(["200", "200", "400", "500"]), g.num(80, 500000), g.num(100, 4000),
+                    g.r.choice(["influxdb-client-go/2.14.0", "Grafana/11.3.1", "influxdb-client-python/1.46.0"]))
+        return (g.r.choice(["GET", "GET", "PATCH"]) if p in ("/api/v2/buckets", "/api/v2/tasks") else "GET", p,
+                g.r.choice(["", f"org={g.r.choice(orgs)}", "limit=100"]), g.r.choice(["200", "200", "401"]), g.num(20, 9000), "0",
+                g.r.choice(["Go-http-client/1.1", "kube-probe/1.31", "Prometheus/2.55.1"]))
+
+    influx_write_errors = [
+        "engine: cache-max-memory-size exceeded: (1073742144/1073741824)",
+        "partial write: points beyond retention policy dropped=12",
+        "partial write: field type conflict: input field \\\"value\\\" on measurement \\\"cpu\\\" is type float, already exists as type integer dropped=3",
+        "max-values-per-tag limit exceeded (100000/100000): measurement=\\\"http_requests\\\" tag=\\\"path\\\" value=\\\"/api/v1/x\\\" dropped=1",
+    ]
+    flux_errors = [
+        "runtime error @4:6-4:52: filter: type conflict: int != float",
+        "failed to initialize execute state: could not find bucket \\\"telegraf_1m\\\"",
+        "error calling function \\\"to\\\" @12:8-12:52: missing required argument org",
+    ]
+    task_ids = ["0c4a1f9e2d7b3000", "0c4a20b7715e1000", "0d01e8a5c33f6000"]
+
+    influx = [
+        (2, "ts={T} lvl=info msg=\"Welcome to InfluxDB\" log_id={L} version={v} commit={c} build_date={b} log_level={ll}",
+         {**i, "v": draw(lambda g: g.r.choice([("v2.7.10", "f302d9730c", "2024-08-16T20:19:39Z"), ("v2.7.11", "fbf5d4ab5e", "2024-12-02T17:44:41Z")])),
+          "c": then(1), "b": then(2), "ll": pick(["info", "info", "debug"])}),
+        (2, "ts={T} lvl=info msg=\"Resources opened\" log_id={L} service=bolt path={p}", {**i, "p": pick(["/var/lib/influxdb2/influxd.bolt", "/data/influxd.bolt"])}),
+        (2, "ts={T} lvl=info msg=\"Bringing up metadata migrations\" log_id={L} service=\"KV migrations\" migration_count={n}", {**i, "n": pick(["20", "20", "21"])}),
+        (2, "ts={T} lvl=info msg=\"Using data dir\" log_id={L} " + se + " service=store path={p}",
+         {**i, "p": pick(["/var/lib/influxdb2/engine/data", "/data/engine/data"])}),
+        (2, "ts={T} lvl=info msg=\"Compaction settings\" log_id={L} " + se + " service=store max_concurrent_compactions={n} throughput_bytes_per_second={b} throughput_bytes_per_second_burst={b2}",
+         {**i, "n": pick(["2", "4", "8"]), "b": draw(lambda g: g.r.choice([("50331648", "50331648"), ("100663296", "100663296")])), "b2": then(1)}),
+        (2, "ts={T} lvl=info msg=\"Open store (start)\" log_id={L} " + se + " service=store op_name=tsdb_open op_event=start", i),
+        (2, "ts={T} lvl=info msg=\"Open store (end)\" log_id={L} " + se + " service=store op_name=tsdb_open op_event=end op_elapsed={d}", {**i, "d": gdur}),
+        (14, "ts={T} lvl=info msg=\"Opened file\" log_id={L} " + se + " engine=tsm1 service=filestore path={p} id={n} duration={d}",
+         {**i, "p": tsm_file, "n": ival(0, 12), "d": gdur}),
+        (10, "ts={T} lvl=info msg=\"Opened shard\" log_id={L} " + se + " service=store op_name=tsdb_open index_version=tsi1 path={p} duration={d}",
+         {**i, "p": lambda g: shard_dir(g)[0], "d": gdur}),
+        (8, "ts={T} lvl=info msg=\"Reading file\" log_id={L} " + se + " engine=tsm1 service=cacheloader path={p} size={n}",
+         {**i, "p": wal_file, "n": ival(0, 10485760)}),
+        (2, "ts={T} lvl=info msg=\"Starting retention policy enforcement service\" log_id={L} service=retention check_interval={c}", {**i, "c": pick(["30m", "30m", "1h"])}),
+        (2, "ts={T} lvl=info msg=\"Starting precreation service\" log_id={L} service=shard-precreation check_interval={c} advance_period={a}",
+         {**i, "c": pick(["10m"]), "a": pick(["30m", "1h"])}),
+        (2, "ts={T} lvl=info msg=\"Starting query controller\" log_id={L} service=storage-reads concurrency_quota={c} initial_memory_bytes_quota_per_query={m} memory_bytes_quota_per_query={m2} max_memory_bytes={x} queue_size={q}",
+         {**i, "c": pick(["1024", "10"]), "m": draw(lambda g: g.r.choice([("9223372036854775807", "9223372036854775807"), ("0", "0")])), "m2": then(1),
+          "x": pick(["0", "0", "2147483648"]), "q": pick(["1024", "10"])}),
+        (2, "ts={T} lvl=info msg=\"Configuring InfluxQL statement executor (zeros indicate unlimited).\" log_id={L} max_select_point={a} max_select_series={b} max_select_buckets={c}",
+         {**i, "a": pick(["0", "0", "100000000"]), "b": pick(["0", "0", "100000"]), "c": pick(["0"])}),
+        (2, "ts={T} lvl=info msg=Starting log_id={L} service=telemetry interval={d}", {**i, "d": pick(["8h"])}),
+        (2, "ts={T} lvl=info msg=Listening log_id={L} service=tcp-listener transport={t} addr={a} port={p}",
+         {**i, "t": draw(lambda g: g.r.choice([("http", ":8086", "8086"), ("https", ":8086", "8086"), ("http", "0.0.0.0:9999", "9999")])), "a": then(1), "p": then(2)}),
+        (10, "ts={T} lvl=info msg=\"TSM compaction (start)\"" + comp_prefix + " op_event=start", {**i, **comp}),
+        (10, "ts={T} lvl=info msg=\"Beginning compaction\"" + comp_prefix + " tsm1_files_n={n}", {**i, **comp, "n": ival(2, 8)}),
+        (18, "ts={T} lvl=info msg=\"Compacting file\"" + comp_prefix + " tsm1_index={x} tsm1_file={f}", {**i, **comp, "x": ival(0, 7), "f": tsm_file}),
+        (14, "ts={T} lvl=info msg=\"Compacted file\"" + comp_prefix + " tsm1_index={x} tsm1_file={f}.tmp", {**i, **comp, "x": ival(0, 3), "f": tsm_file}),
+        (10, "ts={T} lvl=info msg=\"Finished compacting files\"" + comp_prefix + " tsm1_files_n={n}", {**i, **comp, "n": ival(1, 3)}),
+        (10, "ts={T} lvl=info msg=\"TSM compaction (end)\"" + comp_prefix + " op_event=end op_elapsed={d}", {**i, **comp, "d": gdur}),
+        (2, "ts={T} lvl=info msg=\"Aborted compaction\"" + comp_prefix + " error=\"compaction in progress: open {f}.tmp: file exists\"",
+         {**i, **comp, "f": tsm_file}),
+        (1, "ts={T} lvl=warn msg=\"Error compacting TSM files\"" + comp_prefix + " error=\"{e}\"",
+         {**i, **comp, "e": pick(["compaction aborted", "write /var/lib/influxdb2/engine/data/tmp: no space left on device", "snapshots disabled"])}),
+        (9, "ts={T} lvl=info msg=\"Cache snapshot (start)\" log_id={L} " + se + " engine=tsm1 op_name=tsm1_cache_snapshot op_event=start", i),
+        (9, "ts={T} lvl=info msg=\"Snapshot for path written\" log_id={L} " + se + " engine=tsm1 op_name=tsm1_cache_snapshot path={p} duration={d}",
+         {**i, "p": lambda g: shard_dir(g)[0], "d": gdur}),
+        (9, "ts={T} lvl=info msg=\"Cache snapshot (end)\" log_id={L} " + se + " engine=tsm1 op_name=tsm1_cache_snapshot op_event=end op_elapsed={d}", {**i, "d": gdur}),
+        (1, "ts={T} lvl=info msg=\"Error writing snapshot\" log_id={L} " + se + " engine=tsm1 error=\"{e}\"",
+         {**i, "e": pick(["error opening new segment file for wal (2): open /var/lib/influxdb2/engine/wal/_00042.wal: too many open files", "snapshot in progress"])}),
+        (5, "ts={T} lvl=info msg=\"TSI log compaction (start)\" log_id={L} " + se + " index=tsi tsi1_partition={p} op_name=tsi1_compact_log_file tsi1_log_file_id={n} op_event=start",
+         {**i, "p": ival(0, 7), "n": ival(1, 60)}),
+        (5, "ts={T} lvl=info msg=\"Log file compacted\" log_id={L} " + se + " index=tsi tsi1_partition={p} op_name=tsi1_compact_log_file tsi1_log_file_id={n} bytes={b} kb_per_sec={k}",
+         {**i, "p": ival(0, 7), "n": ival(1, 60), "b": ival(4096, 4194304), "k": ival(900, 90000)}),
+        (5, "ts={T} lvl=info msg=\"TSI log compaction (end)\" log_id={L} " + se + " index=tsi tsi1_partition={p} op_name=tsi1_compact_log_file tsi1_log_file_id={n} op_event=end op_elapsed={d}",
+         {**i, "p": ival(0, 7), "n": ival(1, 60), "d": gdur}),
+        (3, "ts={T} lvl=info msg=\"TSI level compaction (start)\" log_id={L} " + se + " index=tsi tsi1_partition={p} op_name=tsi1_compact_to_level tsi1_level={lv} op_event=start",
+         {**i, "p": ival(0, 7), "lv": pick(["1", "2", "3", "4"])}),
+        (3, "ts={T} lvl=info msg=\"TSI level compaction (end)\" log_id={L} " + se + " index=tsi tsi1_partition={p} op_name=tsi1_compact_to_level tsi1_level={lv} op_event=end op_elapsed={d}",
+         {**i, "p": ival(0, 7), "lv": pick(["1", "2", "3", "4"]), "d": gdur}),
+        (4, "ts={T} lvl=info msg=\"Retention policy deletion check (start)\" log_id={L} service=retention op_name=retention_delete_check op_event=start", i),
+        (4, "ts={T} lvl=info msg=\"Retention policy deletion check (end)\" log_id={L} service=retention op_name=retention_delete_check op_event=end op_elapsed={d}", {**i, "d": gdur}),
+        (3, "ts={T} lvl=info msg=\"Deleted shard group\" log_id={L} service=retention op_name=retention_delete_check db_instance={b} db_shard_group={g} db_rp=autogen",
+         {**i, "b": pick(buckets), "g": ival(1, 400)}),
+        (3, "ts={T} lvl=info msg=\"Deleted shard\" log_id={L} service=retention op_name=retention_delete_check db_instance={b} db_shard_id={s} db_rp=autogen",
+         {**i, "b": pick(buckets), "s": ival(1, 420)}),
+        (30, "ts={T} lvl=debug msg=Request log_id={L} service=http method={m} host={h} path={p} query=\"{q}\" proto=HTTP/1.1 status_code={s} response_size={rs} content_length={cl} referrer= remote={r} user_agent={ua} authenticated_id={a} user_id={a2} took={d}",
+         {**i, "m": draw(req), "p": then(1), "q": then(2), "s": then(3), "rs": then(4), "cl": then(5),
+          "ua": lambda g: f'"{g.drawn[6]}"' if " " in g.drawn[6] else g.drawn[6],
+          "h": pick(["influxdb.monitoring.svc:8086", "localhost:8086"]), "r": lambda g: f"{g.ip()}:{g.port()}",
+          "a": draw(lambda g: g.r.choice([("0c4a0f11d2e3a000", "0c49fe20aa7b1000"), ("0d0e77c1b5a84000", "0c49fe20aa7b1000"), ("", "")])), "a2": then(1), "d": gdur}),
+        (3, "ts={T} lvl=warn msg=\"internal error not returned to client\" log_id={L} handler=error_logger error=\"{e}\"",
+         {**i, "e": pick(["context canceled", "unexpected EOF", "http: request body too large"])}),
+        (3, "ts={T} lvl=error msg=\"api error encountered\" log_id={L} error=\"{e}\"", {**i, "e": pick(influx_write_errors)}),
+        (5, "ts={T} lvl=info msg=\"Execution failed\" log_id={L} service=task-executor error=\"{e}\" errorCode={c} taskID={t} runID={r}",
+         {**i, "e": pick(flux_errors), "c": pick(["invalid", "invalid", "internal error"]), "t": pick(task_ids), "r": lambda g: "0d" + g.hexs(14)}),
+        (2, "ts={T} lvl=error msg=\"Failed to finish run\" log_id={L} service=task-executor taskID={t} runID={r} error=\"{e}\"",
+         {**i, "t": pick(task_ids), "r": lambda g: "0d" + g.hexs(14), "e": pick(["run not found", "context deadline exceeded"])}),
+        (2, "ts={T} lvl=info msg=\"Unable to gather\" log_id={L} service=scraper scraper-name={n} error=\"{e}\"",
+         {**i, "n": pick(["node-exporter", "influxdb-self"]), "e": pick(["Get \\\"http://node-exporter:9100/metrics\\\": dial tcp: lookup node-exporter: no such host",
+                                                                      "Get \\\"http://localhost:8086/metrics\\\": context deadline exceeded"])}),
+    ]
+
+    # ---------------- VictoriaMetrics: vmstorage, vminsert, vmselect, vmagent ----------------
+    def vm_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def vm(level: str, caller: str, text: str) -> str:
+        return "{T}\t" + level + "\tVictoriaMetrics/" + caller + "\t" + text
+
+    v = {"T": vm_ts}
+    vm_nodes = ["vmstorage-0.vmstorage:8400", "vmstorage-1.vmstorage:8400", "vmstorage-2.vmstorage:8400"]
+    months = ["2026_10", "2026_11", "2026_12"]
+
+    def part_paths(g: Gen):
+        m = g.r.choice(months)
+        return m, f"/storage/data/small/{m}", f"/storage/data/big/{m}"
+
+    metric_names = ['{__name__="http_requests_total",job="api",instance="10.2.3.4:8080",code="200"}',
+                    '{__name__="node_cpu_seconds_total",job="node",cpu="3",mode="idle"}',
+                    '{__name__="kafka_consumergroup_lag",job="kafka-exporter",topic="orders"}']
+    promql = ['sum(rate(http_requests_total{job="api"}[5m])) by (code)', 'histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket[5m])) by (le))',
+              'topk(10, count by (__name__)({__name__=~".+"}))']
+    sd_kinds = ["kubernetes_sd_configs", "static_configs", "consul_sd_configs"]
+    targets = ["http://10.2.3.4:9100/metrics", "http://10.2.7.19:8080/metrics", "https://10.2.0.12:10250/metrics/cadvisor"]
+    scrape_errors = ["error when scraping \\\"{t}\\\" with timeout 10s: timeout",
+                     "cannot read data: cannot scrape \\\"{t}\\\": Get \\\"{t}\\\": dial tcp4 {a}: connect: connection refused",
+                     "the response from \\\"{t}\\\" exceeds -promscrape.maxScrapeSize=16777216"]
+
+    def scrape_err(g: Gen) -> str:
+        t = g.r.choice(targets)
+        a = t.split("/")[2]
+        return g.r.choice(scrape_errors).replace("\\\"", '"').replace("{t}", t).replace("{a}", a)
+
+    victoria = [
+        (2, vm("info", "lib/logger/flag.go:12", "build version: {b}"),
+         {**v, "b": pick(["vmstorage-20241115-103218-tags-v1.106.1-cluster-0-g4f3c2d1e", "vminsert-20241115-103218-tags-v1.106.1-cluster-0-g4f3c2d1e",
+                          "vmselect-20241115-103218-tags-v1.106.1-cluster-0-g4f3c2d1e", "vmagent-20241115-103218-tags-v1.106.1-0-g4f3c2d1e"])}),
+        (2, vm("info", "lib/logger/flag.go:13", "command-line flags"), v),
+        (8, vm("info", "lib/logger/flag.go:20", "  -{f}=\"{x}\""),
+         {**v, "f": draw(lambda g: g.r.choice([("retentionPeriod", "30d"), ("storageDataPath", "/storage"), ("storageNode", "vmstorage-0.vmstorage:8400,vmstorage-1.vmstorage:8400"),
+                                               ("remoteWrite.url", "secret"), ("promscrape.config", "/etc/vmagent/scrape.yml"), ("dedup.minScrapeInterval", "30s")])), "x": then(1)}),
+        (2, vm("info", "lib/memory/memory.go:42", "limiting caches to {a} bytes, leaving {b} bytes to the OS according to -memory.allowedPercent={p}"),
+         {**v, "a": draw(lambda g: g.r.choice([("5153960755", "3435973837", "60"), ("10307921510", "6871947674", "60"), ("6871947673", "1717986919", "80")])), "b": then(1), "p": then(2)}),
+        (3, vm("info", "lib/httpserver/httpserver.go:121", "starting server at http://127.0.0.1:{p}/"), {**v, "p": pick(["8482", "8480", "8481", "8429"])}),
+        (3, vm("info", "lib/httpserver/httpserver.go:122", "pprof handlers are exposed at http://127.0.0.1:{p}/debug/pprof/"), {**v, "p": pick(["8482", "8480", "8481", "8429"])}),
+        (2, vm("info", "app/vmstorage/main.go:114", "opening storage at \"{p}\" with -retentionPeriod={r}"), {**v, "p": pick(["/storage"]), "r": pick(["30d", "1y", "90d"])}),
+        (2, vm("info", "app/vmstorage/main.go:131", "successfully opened storage \"{p}\" in {s} seconds; partsCount: {a}; blocksCount: {b}; rowsCount: {c}; sizeBytes: {d}"),
+         {**v, "p": pick(["/storage"]), "s": lambda g: g.flt(3, 40), "a": ival(12, 900), "b": ival(1000, 9000000), "c": ival(100000, 9000000000), "d": ival(10000000, 900000000000)}),
+        (4, vm("info", "lib/mergeset/table.go:280", "opening table \"{p}\"..."),
+         {**v, "p": lambda g: f"/storage/indexdb/{g.hexs(16).upper()}"}),
+        (4, vm("info", "lib/mergeset/table.go:315", "table \"{p}\" has been opened in {s} seconds; partsCount: {a}; blocksCount: {b}, itemsCount: {c}; sizeBytes: {d}"),
+         {**v, "p": lambda g: f"/storage/indexdb/{g.hexs(16).upper()}", "s": lambda g: g.flt(3, 5), "a": ival(1, 40), "b": ival(10, 90000), "c": ival(1000, 90000000), "d": ival(10000, 9000000000)}),
+        (2, vm("info", "lib/storage/partition.go:238", "creating a partition \"{m}\" with smallPartsPath=\"{s}\", bigPartsPath=\"{b}\""),
+         {**v, "m": draw(part_paths), "s": then(1), "b": then(2)}),
+        (2, vm("info", "lib/storage/partition.go:247", "partition \"{m}\" has been created"), {**v, "m": pick(months)}),
+        (2, vm("info", "lib/storage/table.go:357", "dropping partition \"{m}\" at smallPartsPath=\"{s}\", bigPartsPath=\"{b}\""),
+         {**v, "m": draw(part_paths), "s": then(1), "b": then(2)}),
+        (2, vm("info", "lib/storage/storage.go:745", "rotating indexdb: next indexdb \"{n}\" becomes current, previous indexdb \"{p}\" is scheduled for removal"),
+         {**v, "n": lambda g: g.hexs(16).upper(), "p": lambda g: g.hexs(16).upper()}),
+        (8, vm("info", "app/vmstorage/servers/vminsert.go:68", "accepted vminsert conn from {a}"), {**v, "a": lambda g: f"{g.ip()}:{g.port()}"}),
+        (5, vm("info", "app/vmstorage/servers/vminsert.go:97", "closed vminsert conn from {a}"), {**v, "a": lambda g: f"{g.ip()}:{g.port()}"}),
+        (6, vm("info", "lib/vmselectapi/server.go:209", "accepted vmselect conn from {a}"), {**v, "a": lambda g: f"{g.ip()}:{g.port()}"}),
+        (6, vm("warn", "lib/storage/storage.go:1874",
+               "cannot insert row with too small timestamp {t} outside the retention; minimum allowed timestamp is {m}; probably you need updating -retentionPeriod command-line flag; metricName: {n}"),
+         {**v, "t": lambda g: str(1762000000000 + g.r.randint(0, 99999999)), "m": lambda g: str(1762300000000 + g.r.randint(0, 9999999)), "n": pick(metric_names)}),
+        (3, vm("warn", "lib/storage/storage.go:1888",
+               "cannot insert row with too big timestamp {t} exceeding the current time; maximum allowed timestamp is {m}; probably you need updating -retentionPeriod command-line flag; metricName: {n}"),
+         {**v, "t": lambda g: str(1765000000000 + g.r.randint(0, 99999999)), "m": lambda g: str(1764900000000 + g.r.randint(0, 9999999)), "n": pick(metric_names)}),
+        (3, vm("info", "app/vminsert/netstorage/netstorage.go:262", "successfully dialed -storageNode=\"{n}\""), {**v, "n": pick(vm_nodes)}),
+        (3, vm("warn", "app/vminsert/netstorage/netstorage.go:289", "cannot dial storageNode \"{n}\": dial tcp4 {a}: connect: connection refused"),
+         {**v, "n": pick(vm_nodes), "a": lambda g: f"{g.ip()}:8400"}),
+        (3, vm("warn", "app/vminsert/netstorage/netstorage.go:204",
+               "cannot send {b} bytes with {r} rows to -storageNode=\"{n}\": {e}; closing the connection to storageNode and re-routing this data to healthy storage nodes"),
+         {**v, "b": ival(1000, 9000000), "r": ival(10, 90000), "n": pick(vm_nodes),
+          "e": pick(["cannot read `ack` from vmstorage: EOF", "cannot write data to vmstorage: write tcp4 10.2.0.5:51234->10.2.1.8:8400: write: broken pipe"])}),
+        (4, vm("warn", "lib/httpserver/httpserver.go:375", "remoteAddr: \"{a}\"; requestURI: {u}; {e}"),
+         {**v, "a": lambda g: f"{g.ip()}:{g.port()}, X-Forwarded-For: {g.ip()}", "u": pick(["/insert/0/prometheus/api/v1/write", "/insert/0/influx/write?db=telegraf", "/select/0/prometheus/api/v1/query_range"]),
+          "e": pick(["cannot parse Prometheus remote_write request: unexpected EOF", "too many concurrent requests; please increase -maxConcurrentInserts",
+                     "cannot execute query: cannot fetch query results from vmstorage nodes: cannot obtain data from 1 out of 3 vmstorage nodes"])}),
+        (5, vm("warn", "app/vmselect/main.go:502", "slow query according to -search.logSlowQueryDuration={x}: remoteAddr={a}, duration={d} seconds; query=\"{q}\""),
+         {**v, "x": pick(["5s", "10s"]), "a": lambda g: f"{g.ip()}:{g.port()}", "d": lambda g: f"{g.r.uniform(5, 60):.3f}", "q": pick(promql)}),
+        (3, vm("warn", "app/vmselect/main.go:448", "error in \"{p}\": {e}"),
+         {**v, "p": pick(["/select/0/prometheus/api/v1/query_range", "/select/0/prometheus/api/v1/series", "/select/0/prometheus/api/v1/query"]),
+          "e": pick(["cannot execute query: the number of matching timeseries exceeds 300000; either narrow down the search or increase -search.maxUniqueTimeseries",
+                     "cannot parse \"query\" arg: unexpected token \"by\"", "error when executing query: deadline exceeded"])}),
+        (3, vm("info", "lib/promscrape/config.go:139", "starting service discovery routines..."), v),
+        (2, vm("info", "lib/promscrape/config.go:145", "started {n} service discovery routines in {s} seconds"), {**v, "n": pick(["1", "2", "3"]), "s": lambda g: g.flt(3, 1)}),
+        (3, vm("info", "lib/promscrape/scraper.go:119", "reading scrape configs from \"{f}\""), {**v, "f": pick(["/etc/vmagent/scrape.yml", "/config/prometheus.yaml"])}),
+        (3, vm("info", "lib/promscrape/scraper.go:161", "SIGHUP received; reloading Prometheus configs from \"{f}\""), {**v, "f": pick(["/etc/vmagent/scrape.yml", "/config/prometheus.yaml"])}),
+        (2, vm("info", "lib/promscrape/scraper.go:168", "nothing changed in \"{f}\""), {**v, "f": pick(["/etc/vmagent/scrape.yml", "/config/prometheus.yaml"])}),
+        (12, vm("info", "lib/promscrape/scraper.go:431", "{k}: added targets: {a}, removed targets: {r}; total targets: {t}"),
+         {**v, "k": pick(sd_kinds), "a": pick(["0", "1", "2", "5", "14"]), "r": pick(["0", "0", "1", "3"]), "t": ival(3, 260)}),
+        (10, vm("warn", "lib/promscrape/scrapework.go:387", "cannot scrape target \"{t}\" ({l}) {n} out of {m} times during -promscrape.suppressScrapeErrorsDelay={x}; the last error: {e}"),
+         {**v, "t": pick(targets), "l": pick(['{job="node",instance="10.2.3.4:9100"}', '{job="api",instance="10.2.7.19:8080",namespace="shop"}']),
+          "n": draw(lambda g: (lambda m: (str(g.r.randint(1, m)), str(m)))(g.r.choice([1, 1, 5, 12]))), "m": then(1), "x": pick(["0s", "1m0s"]), "e": scrape_err}),
+        (3, vm("info", "lib/persistentqueue/fastqueue.go:60", "opened fast persistent queue at \"{p}\" with maxInmemoryBlocks={n}, it contains {b} pending bytes"),
+         {**v, "p": lambda g: f"/vmagent-remotewrite-data/persistent-queue/{g.r.randint(1, 2)}_{g.hexs(16).upper()}", "n": pick(["200", "400"]), "b": pick(["0", "0", "1048576", "38012922"])}),
+        (7, vm("warn", "app/vmagent/remotewrite/client.go:430",
+               "couldn't send a block with size {b} bytes to \"{u}\": {e}; re-sending the block in {s} seconds"),
+         {**v, "b": ival(1000, 9000000), "u": pick(["1:secret-url", "2:secret-url"]),
+          "e": pick(["Post \"http://vminsert:8480/insert/0/prometheus/api/v1/write\": dial tcp4 10.2.4.9:8480: connect: connection refused",
+                     "Post \"http://vminsert:8480/insert/0/prometheus/api/v1/write\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"]),
+          "s": pick(["2.000", "4.000", "8.000", "16.000", "60.000"])}),
+        (3, vm("error", "app/vmagent/remotewrite/client.go:457",
+               "unexpected status code received after sending a block with size {b} bytes to \"{u}\" during retry #{n}: {c}; response body=\"{r}\"; re-sending the block in {s} seconds"),
+         {**v, "b": ival(1000, 9000000), "u": pick(["1:secret-url", "2:secret-url"]), "n": ival(1, 12), "c": pick(["400", "429", "503"]),
+          "r": pick(["too many requests", "remoteAddr: \\\"10.2.5.1:40012\\\"; cannot parse Prometheus remote_write request", "service unavailable"]), "s": pick(["2.000", "4.000", "8.000"])}),
+    ]
+
+    # ---------------- Prometheus server and its TSDB (go-kit logfmt) ----------------
+    def p_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    p = {"T": p_ts}
+
+    def ulid(g: Gen) -> str:
+        return "01JE" + "".join(g.r.choice("0123456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(22))
+
+    def span(g: Gen):
+        m = 1764720000000 + g.r.randint(0, 40) * 7200000
+        return str(m), str(m + g.r.choice([7200000, 7200000, 21600000, 64800000]))
+
+    def segs(g: Gen):
+        a = g.r.randint(0, 900)
+        return str(a), str(a + g.r.randint(0, 6))
+
+    sources: list[str] = []
+
+    def sources_n(g: Gen) -> str:
+        # the count comes before the span's draw on the line, the source blocks after it
+        sources[:] = [ulid(g) for _ in range(g.r.choice([2, 3, 3]))]
+        return str(len(sources))
+
+    def sources_s(g: Gen) -> str:
+        return " ".join(sources)
+
+    tsdb_errs = ["read /prometheus/wal/00000412: input/output error", "unexpected full record", "corruption in segment /prometheus/wal/00000418 at 98304: unexpected checksum 9f3a21c0, expected 1a2b7e44"]
+    pools = ["node", "kubernetes-pods", "cadvisor"]
+    prom_targets = ["http://10.2.3.4:9100/metrics", "http://10.2.7.19:8080/metrics", "https://10.2.0.12:10250/metrics/cadvisor"]
+    prometheus = [
+        (2, "ts={T} caller=main.go:{ln} level=info msg=\"Starting Prometheus Server\" mode=server version=\"(version={v}, branch=HEAD, revision={r})\"",
+         {**p, "ln": pick(["640"]), "v": draw(lambda g: g.r.choice([("2.53.3", "1491d29fb1b1a6be15a7b6b4ae1e0c86b9e4b32d"), ("2.55.1", "6d7569113f1ca814f1e149f74176656540043b8d")])), "r": then(1)}),
+        (2, "ts={T} caller=main.go:645 level=info fd_limits=\"(soft={s}, hard={h})\"", {**p, "s": draw(lambda g: g.r.choice([("1048576", "1048576"), ("65536", "65536")])), "h": then(1)}),
+        (2, "ts={T} caller=main.go:1129 level=info msg=\"Starting TSDB ...\"", p),
+        (2, "ts={T} caller=tls_config.go:313 level=info component=web msg=\"Listening on\" address={a}", {**p, "a": pick(["[::]:9090", "0.0.0.0:9090"])}),
+        (2, "ts={T} caller=tls_config.go:316 level=info component=web msg=\"TLS is disabled.\" http2=false address={a}", {**p, "a": pick(["[::]:9090", "0.0.0.0:9090"])}),
+        (2, "ts={T} caller=head.go:626 level=info component=tsdb msg=\"Replaying on-disk memory mappable chunks if any\"", p),
+        (2, "ts={T} caller=head.go:713 level=info component=tsdb msg=\"On-disk memory mappable chunks replay completed\" duration={d}", {**p, "d": gdur}),
+        (2, "ts={T} caller=head.go:721 level=info component=tsdb msg=\"Replaying WAL, this may take a while\"", p),
+        (2, "ts={T} caller=head.go:758 level=info component=tsdb msg=\"WAL checkpoint loaded\"", p),
+        (10, "ts={T} caller=head.go:793 level=info component=tsdb msg=\"WAL segment loaded\" segment={a} maxSegment={b}", {**p, "a": draw(segs), "b": then(1)}),
+        (2, "ts={T} caller=head.go:830 level=info component=tsdb msg=\"WAL replay completed\" checkpoint_replay_duration={a} wal_replay_duration={b} wbl_replay_duration={c} chunk_snapshot_load_duration={d} mmap_chunk_replay_duration={e} total_replay_duration={f}",
+         {**p, "a": gdur, "b": gdur, "c": pick(["190ns", "220ns", "251ns"]), "d": pick(["0s"]), "e": gdur, "f": gdur}),
+        (2, "ts={T} caller=main.go:1150 level=info fs_type={f}", {**p, "f": pick(["EXT4_SUPER_MAGIC", "XFS_SUPER_MAGIC"])}),
+        (2, "ts={T} caller=main.go:1153 level=info msg=\"TSDB started\"", p),
+        (3, "ts={T} caller=main.go:1335 level=info msg=\"Loading configuration file\" filename={f}", {**p, "f": pick(["/etc/prometheus/prometheus.yml", "/etc/prometheus/config_out/prometheus.env.yaml"])}),
+        (3, "ts={T} caller=main.go:1372 level=info msg=\"Completed loading of configuration file\" filename={f} totalDuration={a} db_storage={b} remote_storage={c} web_handler={d} query_engine={e} scrape={s} scrape_sd={sd} notify={n} notify_sd={nsd} rules={r} tracing={t}",
+         {**p, "f": pick(["/etc/prometheus/prometheus.yml", "/etc/prometheus/config_out/prometheus.env.yaml"]), "a": gdur, "b": gdur, "c": gdur, "d": gdur, "e": gdur,
+          "s": gdur, "sd": gdur, "n": gdur, "nsd": gdur, "r": gdur, "t": gdur}),
+        (2, "ts={T} caller=main.go:1114 level=info msg=\"Server is ready to receive web requests.\"", p),
+        (2, "ts={T} caller=manager.go:164 level=info component=\"rule manager\" msg=\"Starting rule manager...\"", p),
+        (12, "ts={T} caller=compact.go:576 level=info component=tsdb msg=\"write block\" mint={a} maxt={b} ulid={u} duration={d} ooo={o}",
+         {**p, "a": draw(span), "b": then(1), "u": ulid, "d": gdur, "o": pick(["false", "false", "false", "true"])}),
+        (12, "ts={T} caller=head.go:1355 level=info component=tsdb msg=\"Head GC completed\" caller=truncateMemory duration={d}", {**p, "d": gdur}),
+        (6, "ts={T} caller=checkpoint.go:101 level=info component=tsdb msg=\"Creating checkpoint\" from_segment={a} to_segment={b} mint={m}",
+         {**p, "a": draw(segs), "b": then(1), "m": lambda g: str(1764720000000 + g.r.randint(0, 40) * 7200000)}),
+        (6, "ts={T} caller=head.go:1317 level=info component=tsdb msg=\"WAL checkpoint complete\" first={a} last={b} duration={d}", {**p, "a": draw(segs), "b": then(1), "d": gdur}),
+        (6, "ts={T} caller=compact.go:762 level=info component=tsdb msg=\"compact blocks\" count={n} mint={a} maxt={b} ulid={u} sources=\"[{s}]\" duration={d}",
+         {**p, "n": sources_n, "s": sources_s, "a": draw(span), "b": then(1), "u": ulid, "d": gdur}),
+        (5, "ts={T} caller=db.go:1677 level=info component=tsdb msg=\"Deleting obsolete block\" block={u}", {**p, "u": ulid}),
+        (2, "ts={T} caller=db.go:1030 level=info component=tsdb msg=\"Found healthy block\" mint={a} maxt={b} ulid={u}", {**p, "a": draw(span), "b": then(1), "u": ulid}),
+        (2, "ts={T} caller=head.go:740 level=warn component=tsdb msg=\"Unknown series references\" samples={a} exemplars={b} histograms={c} metadata={d}",
+         {**p, "a": ival(1, 9000), "b": pick(["0", "0", "12"]), "c": pick(["0", "0", "4"]), "d": pick(["0", "0", "1"])}),
+        (1, "ts={T} caller=db.go:1010 level=warn component=tsdb msg=\"Encountered WAL read error, attempting repair\" err=\"{e}\"", {**p, "e": pick(tsdb_errs)}),
+        (1, "ts={T} caller=wlog.go:369 level=warn component=tsdb msg=\"Starting corruption repair\" segment={s} offset={o}", {**p, "s": ival(400, 900), "o": ival(0, 134217728)}),
+        (1, "ts={T} caller=wlog.go:377 level=warn component=tsdb msg=\"Deleting all segments newer than corrupted segment\" segment={s}", {**p, "s": ival(400, 900)}),
+        (1, "ts={T} caller=wlog.go:399 level=warn component=tsdb msg=\"Rewrite corrupted segment\" segment={s}", {**p, "s": ival(400, 900)}),
+        (1, "ts={T} caller=db.go:1058 level=error component=tsdb msg=\"compaction failed\" err=\"{e}\"",
+         {**p, "e": pick(["compact head: persist head block: write compaction: write chunks: no space left on device",
+                          "reloadBlocks blocks: corrupted block 01JEX2M3K4N5P6Q7R8S9T0VWXY: invalid magic number 0"])}),
+        (4, "ts={T} caller=scrape.go:1777 level=warn component=\"scrape manager\" scrape_pool={s} target={t} msg=\"Error on ingesting samples that are too old or are too far into the future\" num_dropped={n}",
+         {**p, "s": pick(pools), "t": pick(prom_targets), "n": ival(1, 900)}),
+        (3, "ts={T} caller=scrape.go:1781 level=warn component=\"scrape manager\" scrape_pool={s} target={t} msg=\"Error on ingesting out-of-order samples\" num_dropped={n}",
+         {**p, "s": pick(pools), "t": pick(prom_targets), "n": ival(1, 900)}),
+        (2, "ts={T} caller=main.go:871 level=warn msg=\"Received SIGTERM, exiting gracefully...\"", p),
+        (2, "ts={T} caller=main.go:1292 level=info msg=\"See you next time!\"", p),
+    ]
+
+    # ---------------- TimescaleDB background workers in PostgreSQL's log ----------------
+    def pg_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)} UTC"
+
+    pg = {"T": pg_ts, "P": ival(300, 99999)}
+    job_names = [("1000", "Telemetry Reporter"), ("1001", "Refresh Continuous Aggregate Policy"), ("1002", "Compression Policy"),
+                 ("1003", "Retention Policy"), ("1004", "Refresh Continuous Aggregate Policy"), ("1005", "Columnstore Policy")]
+    caggs = ["conditions_summary_hourly", "conditions_summary_daily", "metrics_5m"]
+
+    def window(g: Gen):
+        d = g.r.randint(1, 2)
+        return f"2026-12-0{d} {g.r.randint(0, 23):02d}:00:00+00", g.r.choice(["2026-12-03 00:00:00+00", "2026-12-03 12:00:00+00", "294247-01-02 00:00:00+00"])
+
+    def chunk(g: Gen) -> str:
+        return f"_timescaledb_internal._hyper_{g.r.randint(1, 6)}_{g.r.randint(1, 900)}_chunk"
+
+    timescale = [
+        (2, "{T} [{P}] LOG:  TimescaleDB background worker launcher connected to shared catalogs", pg),
+        (14, "{T} [{P}] LOG:  refreshing continuous aggregate \"{c}\" in window [ {a}, {b} ]", {**pg, "c": pick(caggs), "a": draw(window), "b": then(1)}),
+        (5, "{T} [{P}] LOG:  inserted {n} row(s) into materialization table \"_timescaledb_internal._materialized_hypertable_{h}\"", {**pg, "n": ival(0, 90000), "h": pick(["7", "8", "12"])}),
+        (4, "{T} [{P}] LOG:  deleted {n} row(s) from materialization table \"_timescaledb_internal._materialized_hypertable_{h}\"", {**pg, "n": ival(0, 9000), "h": pick(["7", "8", "12"])}),
+        (6, "{T} [{P}] LOG:  job {j} completed processing chunk {c}", {**pg, "j": pick(["1002", "1005"]), "c": chunk}),
+        (6, "{T} [{P}] LOG:  job {j} ({n} [{j2}]) exiting with success: execution time {ms} ms",
+         {**pg, "j": draw(lambda g: (lambda t: (t[0], t[1], t[0]))(g.r.choice(job_names))), "n": then(1), "j2": then(2), "ms": lambda g: f"{g.r.uniform(2, 90000):.2f}"}),
+        (3, "{T} [{P}] LOG:  job {j} threw an error", {**pg, "j": pick([j for j, _ in job_names])}),
+        (2, "{T} [{P}] ERROR:  portal snapshots ({a}) did not account for all active snapshots ({b})", {**pg, "a": pick(["0"]), "b": pick(["1"])}),
+        (2, "{T} [{P}] ERROR:  canceling statement due to lock timeout", pg),
+        (3, "{T} [{P}] LOG:  background worker \"{n} [{j}]\" (PID {p}) exited with exit code 1",
+         {**pg, "n": draw(lambda g: (lambda t: (t[1], t[0]))(g.r.choice(job_names))), "j": then(1), "p": ival(300, 99999)}),
+        (2, "{T} [{P}] WARNING:  failed to launch job {j} \"{n} [{j2}]\": out of background workers",
+         {**pg, "j": draw(lambda g: (lambda t: (t[0], t[1], t[0]))(g.r.choice(job_names))), "n": then(1), "j2": then(2)}),
+        (2, "{T} [{P}] HINT:  Consider increasing timescaledb.max_background_workers.", pg),
+        (1, "{T} [{P}] FATAL:  terminating background worker \"{n} [{j}]\" due to administrator command",
+         {**pg, "n": draw(lambda g: (lambda t: (t[1], t[0]))(g.r.choice(job_names))), "j": then(1)}),
+        (1, "{T} [{P}] LOG:  background worker \"TimescaleDB Background Worker Scheduler\" (PID {p}) exited with exit code 1", {**pg, "p": ival(300, 99999)}),
+        (2, "{T} [{P}] ERROR:  invalid INSERT on the root table of hypertable \"{h}\"", {**pg, "h": pick(["_hyper_1_1_chunk", "conditions"])}),
+        (2, "{T} [{P}] ERROR:  cannot update/delete rows from chunk \"{c}\" as it is compressed", {**pg, "c": lambda g: chunk(g).split(".")[1]}),
+        (4, "{T} [{P}] LOG:  checkpoint starting: {r}", {**pg, "r": pick(["time", "time", "wal", "immediate force wait"])}),
+        (4, "{T} [{P}] LOG:  checkpoint complete: wrote {b} buffers ({pc}%); 0 WAL file(s) added, {rm} removed, {rc} recycled; write={w} s, sync={s} s, total={t} s; sync files={f}, longest={l} s, average={a} s; distance={d} kB, estimate={e} kB",
+         {**pg, "b": ival(10, 90000), "pc": lambda g: g.flt(1, 30), "rm": pick(["0", "0", "2"]), "rc": pick(["0", "1", "3"]), "w": lambda g: g.flt(3, 270), "s": lambda g: g.flt(3, 1),
+          "t": lambda g: g.flt(3, 271), "f": ival(1, 300), "l": lambda g: g.flt(3, 1), "a": lambda g: g.flt(3, 0.1), "d": ival(1000, 900000), "e": ival(1000, 900000)}),
+        (4, "{T} [{P}] LOG:  automatic vacuum of table \"tsdb.{c}\": index scans: {n}", {**pg, "c": chunk, "n": pick(["0", "1"])}),
+        (3, "{T} [{P}] LOG:  automatic analyze of table \"tsdb.{c}\"", {**pg, "c": chunk}),
+    ]
+
+    # ---------------- QuestDB ----------------
+    def q_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{us6(g)}Z"
+
+    q = {"T": q_ts}
+    qtables = ["trades", "sensors", "cpu"]
+    qsql = ["select * from trades where symbol = 'BTC-USD' latest on timestamp partition by symbol",
+            "SELECT timestamp, avg(price) FROM trades SAMPLE BY 1m", "tables()", "select count() from sensors",
+            "INSERT INTO cpu VALUES(now(), 'host-1', 12.5)"]
+
+    def qfd(g: Gen) -> str:
+        return g.num(20, 400)
+
+    def qday(g: Gen) -> str:
+        return f"2026-12-0{g.r.randint(1, 3)}T00:00:00.000000Z"
+
+    def qpath(g: Gen) -> str:
+        return f"/var/lib/questdb/db/{g.r.choice(qtables)}~{g.r.randint(1, 12)}/2026-12-0{g.r.randint(1, 3)}.{g.r.randint(0, 90)}"
+
+    questdb = [
+        (2, "{T} I server-main QuestDB server {v}", {**q, "v": pick(["8.1.4", "8.2.1"])}),
+        (3, "{T} I server-main extracted [path={p}]", {**q, "p": pick(["/var/lib/questdb/public/index.html", "/var/lib/questdb/public/assets/favicon.ico", "/var/lib/questdb/public/qdb.fe068.css"])}),
+        (2, "{T} A server-main enjoy", q),
+        (10, "{T} I {s} connected [ip={ip}, fd={fd}]", {**q, "s": pick(["http-server", "pg-server", "tcp-line-server"]), "ip": lambda g: g.ip(), "fd": qfd}),
+        (9, "{T} I {s} disconnected [ip={ip}, fd={fd}, src={src}]",
+         {**q, "s": pick(["http-server", "pg-server", "tcp-line-server"]), "ip": lambda g: g.ip(), "fd": qfd, "src": pick(["queue", "queue", "idle", "peer"])}),
+        (8, "{T} I i.q.c.h.p.JsonQueryProcessorState [{fd}] exec [q='{sql}']", {**q, "fd": qfd, "sql": pick(qsql)}),
+        (10, "{T} I i.q.g.e.QueryProgress exe [id={id}, sql=`{sql}`, principal={u}, cache={c}, jit={j}]",
+         {**q, "id": ival(1, 900000), "sql": pick(qsql), "u": pick(["admin", "admin", "grafana"]), "c": pick(["true", "false"]), "j": pick(["true", "false"])}),
+        (10, "{T} I i.q.g.e.QueryProgress fin [id={id}, sql=`{sql}`, principal={u}, cache={c}, jit={j}, time={n}]",
+         {**q, "id": ival(1, 900000), "sql": pick(qsql), "u": pick(["admin", "admin", "grafana"]), "c": pick(["true", "false"]), "j": pick(["true", "false"]), "n": ival(10000, 900000000)}),
+        (3, "{T} E i.q.g.e.QueryProgress err [id={id}, sql=`{sql}`, principal={u}, cache=false, jit=false, time={n}, msg={m}, errno={e}, pos={pos}]",
+         {**q, "id": ival(1, 900000), "sql": pick(qsql), "u": pick(["admin", "grafana"]), "n": ival(10000, 9000000),
+          "m": pick(["table does not exist [table=trade]", "Invalid column: pricee", "unexpected token [by]"]), "e": pick(["0", "-1"]), "pos": ival(0, 80)}),
+        (6, "{T} I i.q.c.w.ApplyWal2TableJob job finished [table={t}, seqTxn={s}, transactions={n}, rows={r}, time={ms}ms, rate={rate}rows/s, physicalWrittenRowsMultiplier={m}]",
+         {**q, "t": lambda g: f"{g.r.choice(qtables)}~{g.r.randint(1, 12)}", "s": ival(1, 900000), "n": ival(1, 90), "r": ival(1, 900000), "ms": ival(0, 900),
+          "rate": ival(1000, 9000000), "m": pick(["1.00", "1.00", "1.37", "2.10"])}),
+        (6, "{T} I i.q.c.TableWriter o3 partition task [table={t}, partitionTimestamp={d}, srcOooLo={lo}, srcOooHi={hi}, o3RowCount={n}, append={a}]",
+         {**q, "t": pick(qtables), "d": qday, "lo": ival(0, 9000), "hi": ival(9000, 900000), "n": ival(1, 900000), "a": pick(["true", "false"])}),
+        (4, "{T} I i.q.c.TableWriter merged partition [table=`{t}`, ts={d}, txn={n}]", {**q, "t": pick(qtables), "d": qday, "n": ival(1, 90000)}),
+        (3, "{T} I i.q.c.TableWriter switched partition [path='{p}']", {**q, "p": qpath}),
+        (4, "{T} I i.q.c.TableWriter purged [path={p}]", {**q, "p": qpath}),
+        (2, "{T} I i.q.c.TableWriter removed partition [table=`{t}`, ts={d}]", {**q, "t": pick(qtables), "d": qday}),
+        (4, "{T} I i.q.c.l.t.LineTcpMeasurementScheduler assigned {t} to thread {n}", {**q, "t": pick(qtables), "n": pick(["0", "1", "2", "3"])}),
+        (3, "{T} I tcp-line-server scheduling disconnect [fd={fd}, reason={r}]", {**q, "fd": qfd, "r": pick(["0", "12"])}),
+        (2, "{T} E i.q.c.l.t.LineTcpConnectionContext [{fd}] could not process line data [table={t}, msg={m}, errno={e}]",
+         {**q, "fd": qfd, "t": pick(qtables), "m": pick(["cast error for line protocol float [columnWriterIndex=3, columnType=LONG, name=price]",
+                                                          "table is suspended [tableName=sensors]", "invalid column name [columnName=val.ue]"]), "e": pick(["0", "-1"])}),
+        (1, "{T} C i.q.c.w.ApplyWal2TableJob job failed, table suspended [table={t}, error={e}, errno={n}]",
+         {**q, "t": lambda g: f"{g.r.choice(qtables)}~{g.r.randint(1, 12)}", "e": pick(["could not open read-write [file=/var/lib/questdb/db/sensors~4/2026-12-03.12/value.d]", "No space left on device"]),
+          "n": pick(["24", "28"])}),
+        (3, "{T} I i.q.c.p.WriterPool closed [table=`{t}`, reason={r}, by={b}]", {**q, "t": pick(qtables), "r": pick(["IDLE", "IDLE", "LOCK_CLOSE"]), "b": ival(1, 40)}),
+    ]
+
+    return influx + victoria + prometheus + timescale + questdb
+
+
+def firewall_events() -> list[tuple[float, str, dict]]:
+    """Host and edge firewalls as syslog and journald capture them: the kernel's netfilter LOG lines
+    (xt_LOG for iptables and nftables' log statement print the same 'IN= OUT= MAC= SRC= DST=' fields) in
+    kern.log with the printk time under ufw's '[UFW BLOCK]', '[UFW ALLOW]', '[UFW AUDIT]' and '[UFW LIMIT
+    BLOCK]' prefixes and a hand-written iptables prefix, and in the journal under firewalld's LogDenied
+    prefixes and nftables rule prefixes (TCP, UDP, ICMP, IPv6 and ICMPv6 variants, inbound, outbound and
+    forwarded), with the kernel's conntrack and ratelimit messages; firewalld (its /var/log/firewalld
+    file and its journal lines: zone, service and interface warnings and errors, failed backend commands),
+    systemd's unit lines for the firewall services, netfilter-persistent, nft and iptables-restore errors;
+    pfSense's filterlog (BSD syslog) and OPNsense's filterlog (RFC 5424 with its meta sequenceId) CSV lines
+    for TCP, UDP, ICMP and IPv6; fail2ban (fail2ban.log: filters, actions, jails, the server, the database,
+    action errors from fail2ban.utils); CrowdSec's agent and local API (logrus text: overflows, decisions,
+    signals, acquisition, parsers, the LAPI's gin access lines) and the firewall bouncer (its own log with
+    the day-first time: iptables, ipset and nftables set-up, decision counts, commit errors); and
+    conntrack -E -o timestamp (NEW, UPDATE and DESTROY events for TCP, UDP and ICMP). The netfilter prefix of
+    a rule is part of its statement; every field the kernel or filterlog prints is an argument. Written blind at
+    the thirty-third issue-15 pass's start: before reading the engine or any failure analysis; 151 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def bsd_ts(g: Gen) -> str:
+        return f"Dec  3 {hms(g)}"
+
+    def journal_ts(g: Gen) -> str:
+        return f"Dec 03 {hms(g)}"
+
+    def uptime(g: Gen) -> str:
+        # printk's "[%5lu.%06lu]"
+        return f"[{g.r.choice([g.r.randint(40, 9999), g.r.randint(10000, 2999999)]):>5}.{us6(g)}]"
+
+    def pid(g: Gen) -> str:
+        return g.num(300, 98000)
+
+    def pub_ip(g: Gen) -> str:
+        return f"{g.r.choice([45, 80, 89, 103, 141, 185, 193, 194, 218, 222])}.{g.r.randint(0, 255)}.{g.r.randint(0, 255)}.{g.r.randint(1, 254)}"
+
+    def pub_ip6(g: Gen) -> str:
+        return f"2a0{g.r.randint(1, 6)}:{g.hexs(4).lstrip('0') or '0'}:{g.hexs(3)}::{g.hexs(2)}"
+
+    def mac(eth: str):
+        def f(g: Gen) -> str:
+            dst = g.r.choice(["52:54:00:3a:1c:7e", "00:16:3e:5d:02:9b", "f8:75:a4:10:22:c1"])
+            src = g.r.choice(["00:08:e3:ff:fd:90", "3c:fd:fe:a1:07:44", "00:1b:21:" + ":".join(g.hexs(2) for _ in range(3))])
+            return f"{dst}:{src}:{eth}"
+        return f
+
+    fw_hosts = ["fw01", "edge-gw", "web-prod-2"]
+    host4 = ["10.20.0.5", "10.20.0.11", "192.168.1.10", "172.16.8.3"]
+    host6 = ["2001:db8:20::5", "2001:db8:20::11", "fe80::5054:ff:fe3a:1c7e"]
+    in_ifs = ["eth0", "ens3", "enp3s0"]
+    out_ifs = ["eth1", "ens4", "wg0", "docker0"]
+    tcp_in_ports = ["22", "22", "22", "23", "80", "443", "445", "3389", "5900", "8080", "6379", "1433"]
+    udp_in_ports = ["53", "123", "137", "161", "1900", "5060", "5353", "11211"]
+
+    def eph(g: Gen) -> str:
+        return g.num(32768, 60999)
+
+    def tcp_flags(g: Gen) -> str:
+        return g.r.choice(["SYN", "SYN", "SYN", "SYN", "ACK SYN", "ACK PSH", "ACK FIN", "ACK RST", "RST", "ACK"])
+
+    # one dict per packet shape; the header of each line comes from the callers
+    ip4 = {"m": mac("08:00"), "l": lambda g: g.r.choice(["40", "44", "52", "60", "60", g.num(61, 1500)]),
+           "tos": pick(["0x00", "0x00", "0x00", "0x08", "0x10", "0x20"]), "prec": pick(["0x00", "0x00", "0x20"]),
+           "ttl": lambda g: str(g.r.choice([g.r.randint(40, 64), g.r.randint(100, 128), g.r.randint(230, 255)])),
+           "id": lambda g: g.num(0, 65535)}
+    ip6 = {"m": mac("86:dd"), "l": lambda g: g.r.choice(["72", "80", "84", "104", g.num(105, 1280)]),
+           "tc": pick(["0", "0", "0", "32"]), "hl": pick(["64", "64", "255", "57", "118"]), "fl": lambda g: g.num(0, 1048575)}
+    tcp = {"l": lambda g: g.r.choice(["40", "44", "52", "60", "60", "60", g.num(64, 1500)]), "sp": eph, "dp": pick(tcp_in_ports), "w": pick(["1024", "29200", "64240", "65535", "65160", "502"]),
+           "res": pick(["0x00", "0x00", "0x00", "0x00", "0x02"]), "f": tcp_flags, "u": pick(["0"])}
+    udp = {"sp": lambda g: g.r.choice([eph(g), "53", "123", "5353"]), "dp": pick(udp_in_ports), "ul": lambda g: g.num(16, 520)}
+    icmp = {"l": pick(["84", "84", "84", "60", "28"]), "it": pick(["8", "8", "8", "0"]), "ic": pick(["0"]), "ii": lambda g: g.num(1, 65535), "sq": lambda g: g.num(1, 4096)}
+
+    TCP4 = "SRC={s} DST={d} LEN={l} TOS={tos} PREC={prec} TTL={ttl} ID={id} DF PROTO=TCP SPT={sp} DPT={dp} WINDOW={w} RES={res} {f} URGP={u}"
+    UDP4 = "SRC={s} DST={d} LEN={l} TOS={tos} PREC={prec} TTL={ttl} ID={id} PROTO=UDP SPT={sp} DPT={dp} LEN={ul}"
+    ICMP4 = "SRC={s} DST={d} LEN={l} TOS={tos} PREC={prec} TTL={ttl} ID={id} PROTO=ICMP TYPE={it} CODE={ic} ID={ii} SEQ={sq}"
+    TCP6 = "SRC={s} DST={d} LEN={l} TC={tc} HOPLIMIT={hl} FLOWLBL={fl} PROTO=TCP SPT={sp} DPT={dp} WINDOW={w} RES={res} {f} URGP={u}"
+    UDP6 = "SRC={s} DST={d} LEN={l} TC={tc} HOPLIMIT={hl} FLOWLBL={fl} PROTO=UDP SPT={sp} DPT={dp} LEN={ul}"
+    ICMP6 = "SRC={s} DST={d} LEN={l} TC={tc} HOPLIMIT={hl} FLOWLBL={fl} PROTO=ICMPv6 TYPE={it} CODE={ic} ID={ii} SEQ={sq}"
+
+    inb4 = {"i": pick(in_ifs), "s": pub_ip, "d": pick(host4)}
+    outb4 = {"o": pick(in_ifs), "s": pick(host4), "d": pub_ip}
+    fwd4 = {"i": pick(in_ifs), "o": pick(out_ifs), "s": pub_ip, "d": pick(["172.17.0.2", "172.17.0.3", "10.99.0.4"])}
+    inb6 = {"i": pick(in_ifs), "s": pub_ip6, "d": pick(host6)}
+    icmp6 = {**icmp, "it": pick(["128", "128", "129"])}
+
+    IN = "IN={i} OUT= MAC={m} "
+    OUT = "IN= OUT={o} "
+    FWD = "IN={i} OUT={o} MAC={m} "
+
+    kl = {"T": bsd_ts, "H": pick(fw_hosts), "U": uptime}
+    kj = {"T": journal_ts, "H": pick(fw_hosts)}
+
+    def klog(prefix: str, body: str) -> str:
+        return "{T} {H} kernel: {U} " + prefix + body
+
+    def jlog(prefix: str, body: str) -> str:
+        return "{T} {H} kernel: " + prefix + body
+
+    zones = pick(["public", "public", "public", "dmz", "internal"])
+    kernel = [
+        # ufw in kern.log
+        (70, klog("[UFW BLOCK] ", IN + TCP4), {**kl, **ip4, **tcp, **inb4}),
+        (34, klog("[UFW BLOCK] ", IN + UDP4), {**kl, **ip4, **udp, **inb4}),
+        (9, klog("[UFW BLOCK] ", IN + ICMP4), {**kl, **ip4, **icmp, **inb4}),
+        (12, klog("[UFW BLOCK] ", IN + TCP6), {**kl, **ip6, **tcp, **inb6}),
+        (7, klog("[UFW BLOCK] ", IN + UDP6), {**kl, **ip6, **udp, **inb6}),
+        (6, klog("[UFW BLOCK] ", OUT + TCP4), {**kl, **ip4, **tcp, **outb4, "dp": pick(["25", "445", "6667", "4444"])}),
+        (4, klog("[UFW BLOCK] ", FWD + TCP4), {**kl, **ip4, **tcp, **fwd4}),
+        (14, klog("[UFW ALLOW] ", IN + TCP4), {**kl, **ip4, **tcp, **inb4, "dp": pick(["22", "80", "443"])}),
+        (10, klog("[UFW AUDIT] ", IN + TCP4), {**kl, **ip4, **tcp, **inb4}),
+        (9, klog("[UFW AUDIT] ", OUT + UDP4), {**kl, **ip4, **udp, **outb4, "dp": pick(["53", "123", "443"])}),
+        (11, klog("[UFW LIMIT BLOCK] ", IN + TCP4), {**kl, **ip4, **tcp, **inb4, "dp": pick(["22", "22", "2222"]), "f": pick(["SYN"])}),
+        # a hand-written iptables rule: -j LOG --log-prefix "IPTables-Dropped: "
+        (10, klog("IPTables-Dropped: ", IN + TCP4), {**kl, **ip4, **tcp, **inb4}),
+        (5, klog("IPTables-Dropped: ", IN + ICMP4), {**kl, **ip4, **icmp, **inb4}),
+        # firewalld's LogDenied prefixes, the journal without the printk time
+        (24, jlog("filter_IN_{z}_REJECT: ", IN + TCP4), {**kj, **ip4, **tcp, **inb4, "z": zones}),
+        (14, jlog("filter_IN_{z}_REJECT: ", IN + UDP4), {**kj, **ip4, **udp, **inb4, "z": zones}),
+        (6, jlog("filter_IN_{z}_DROP: ", IN + ICMP6), {**kj, **ip6, **icmp6, **inb6, "z": zones}),
+        (5, jlog("filter_FWD_{z}_REJECT: ", FWD + UDP4), {**kj, **ip4, **udp, **fwd4, "z": zones}),
+        (9, jlog("FINAL_REJECT: ", IN + TCP4), {**kj, **ip4, **tcp, **inb4}),
+        (7, jlog("STATE_INVALID_DROP: ", IN + TCP4), {**kj, **ip4, **tcp, **inb4, "f": pick(["ACK RST", "ACK FIN", "ACK", "ACK PSH FIN"])}),
+        # nftables rules: log prefix "..." in the inet filter table
+        (16, jlog("nft-in-drop: ", IN + TCP4), {**kj, **ip4, **tcp, **inb4}),
+        (9, jlog("nft-in-drop: ", IN + UDP4), {**kj, **ip4, **udp, **inb4}),
+        (5, jlog("nft-in-drop: ", IN + TCP6), {**kj, **ip6, **tcp, **inb6}),
+        (6, jlog("nft-fwd-accept: ", FWD + TCP4), {**kj, **ip4, **tcp, **fwd4, "dp": pick(["80", "443", "8443"])}),
+        (4, jlog("nft-out-reject: ", OUT + UDP4), {**kj, **ip4, **udp, **outb4, "dp": pick(["53", "853", "1194"])}),
+        # the kernel's own netfilter messages
+        (6, "{T} {H} kernel: {U} nf_conntrack: nf_conntrack: table full, dropping packet", kl),
+        (2, "{T} {H} kernel: {U} nf_conntrack: nf_conntrack: expectation table full", kl),
+        (8, "{T} {H} kernel: {U} net_ratelimit: {n} callbacks suppressed", {**kl, "n": lambda g: g.num(2, 900)}),
+        (2, "{T} {H} kernel: {U} nf_conntrack: default automatic helper assignment has been turned off for security reasons "
+            "and CT-based firewall rule not found. Use the iptables CT target to attach helpers instead.", kl),
+        (2, "{T} {H} kernel: {U} Netfilter messages via NETLINK v0.30.", kl),
+        (2, "{T} {H} kernel: {U} nf_tables: (c) 2007-2009 Patrick McHardy <kaber@trash.net>", kl),
+        (2, "{T} {H} kernel: {U} ip_tables: (C) 2000-2006 Netfilter Core Team", kl),
+        (2, "{T} {H} kernel: {U} ctnetlink v0.93: registering with nfnetlink.", kl),
+    ]
+
+    # ---------------- firewalld (/var/log/firewalld and the journal) ----------------
+    def fwd_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    fd = {"T": fwd_ts}
+    fdj = {"T": journal_ts, "H": pick(fw_hosts), "P": pid}
+    fd_svcs = pick(["ssh", "http", "https", "dhcpv6-client", "443/tcp", "8080/tcp", "cockpit"])
+    fd_ifs = pick(["eth0", "ens3", "docker0", "wg0"])
+    fd_cmds = [
+        ("/usr/sbin/iptables -w10 -D FORWARD -i docker0 -o docker0 -j DROP", "iptables: Bad rule (does a matching rule exist in that chain?)."),
+        ("/usr/sbin/iptables -w10 -t nat -D PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",
+         "iptables v1.8.9 (nf_tables): Couldn't load target `DOCKER':No such file or directory"),
+        ("/usr/sbin/iptables -w10 -t filter -X DOCKER-ISOLATION-STAGE-1", "iptables: No chain/target/match by that name."),
+        ("/usr/sbin/ip6tables -w10 -t filter -F DOCKER-USER", "ip6tables: No chain/target/match by that name."),
+    ]
+    firewalld = [
+        (5, "{T} WARNING: AllowZoneDrifting is enabled. This is considered an insecure configuration option. It will be removed "
+            "in a future release. Please consider disabling it now.", fd),
+        (7, "{T} WARNING: ALREADY_ENABLED: '{s}' already in '{z}'", {**fd, "s": fd_svcs, "z": zones}),
+        (4, "{T} WARNING: NOT_ENABLED: '{s}' not in '{z}'", {**fd, "s": fd_svcs, "z": zones}),
+        (2, "{T} ERROR: INVALID_ZONE: {z}", {**fd, "z": pick(["publc", "trusted-lan", "dmz2"])}),
+        (2, "{T} ERROR: INVALID_SERVICE: '{s}' not among existing services", {**fd, "s": pick(["wireguard-srv", "node-exporter", "postgres"])}),
+        (2, "{T} ERROR: ZONE_CONFLICT: '{i}' already bound to a zone", {**fd, "i": fd_ifs}),
+        (4, "{T} WARNING: ZONE_ALREADY_SET: '{i}' already bound to '{z}'", {**fd, "i": fd_ifs, "z": zones}),
+        (5, "{T} WARNING: COMMAND_FAILED: '{c}' failed: {e}", {**fd, "c": draw(lambda g: g.r.choice(fd_cmds)), "e": then(1)}),
+        (2, "{T} ERROR: '{c}' failed: {e}",
+         {**fd, "c": pick(["/usr/sbin/iptables-restore -w -n", "/usr/sbin/ip6tables-restore -w -n"]),
+          "e": pick(["iptables-restore: line 3 failed", "ip6tables-restore v1.8.9 (nf_tables): unknown option \"--log-prefix\""])}),
+        (2, "{T} ERROR: COMMAND_FAILED: 'python-nftables' failed: {e}",
+         {**fd, "e": pick(["Error: Could not process rule: No such file or directory", "Error: Could not process rule: Device or resource busy"])}),
+        (5, "{T} {H} firewalld[{P}]: WARNING: ALREADY_ENABLED: '{s}' already in '{z}'", {**fdj, "s": fd_svcs, "z": zones}),
+        (3, "{T} {H} firewalld[{P}]: WARNING: ZONE_ALREADY_SET: '{i}' already bound to '{z}'", {**fdj, "i": fd_ifs, "z": zones}),
+        (3, "{T} {H} firewalld[{P}]: ERROR: INVALID_PORT: {p}", {**fdj, "p": pick(["70000", "22-", "443/tcpp"])}),
+    ]
+
+    # ---------------- systemd, netfilter-persistent, nft, iptables-restore ----------------
+    units = ["firewalld.service - firewalld - dynamic firewall daemon", "ufw.service - Uncomplicated firewall",
+             "fail2ban.service - Fail2Ban Service", "crowdsec.service - Crowdsec agent",
+             "crowdsec-firewall-bouncer.service - The firewall bouncer for CrowdSec", "nftables.service - nftables",
+             "netfilter-persistent.service - netfilter persistent configuration"]
+    sd = {"T": journal_ts, "H": pick(fw_hosts), "u": pick(units)}
+    sd_short = pick(["fail2ban.service", "crowdsec.service", "crowdsec-firewall-bouncer.service", "nftables.service"])
+    systemd = [
+        (5, "{T} {H} systemd[1]: Starting {u}...", sd),
+        (5, "{T} {H} systemd[1]: Started {u}.", sd),
+        (3, "{T} {H} systemd[1]: Stopping {u}...", sd),
+        (3, "{T} {H} systemd[1]: Stopped {u}.", sd),
+        (3, "{T} {H} systemd[1]: Reloading {u}...", sd),
+        (3, "{T} {H} systemd[1]: Reloaded {u}.", sd),
+        (3, "{T} {H} systemd[1]: Finished {u}.", sd),
+        (2, "{T} {H} systemd[1]: {u}: Main process exited, code=exited, status={n}/{s}",
+         {**sd, "u": sd_short, "n": draw(lambda g: g.r.choice([("1", "FAILURE"), ("255", "EXCEPTION"), ("255", "EXCEPTION")])), "s": then(1)}),
+        (2, "{T} {H} systemd[1]: {u}: Failed with result '{r}'.", {**sd, "u": sd_short, "r": pick(["exit-code", "exit-code", "timeout"])}),
+        (3, "{T} {H} netfilter-persistent[{P}]: run-parts: executing /usr/share/netfilter-persistent/plugins.d/{p} {a}",
+         {**sd, "P": pid, "p": pick(["15-ip4tables", "25-ip6tables"]), "a": pick(["start", "start", "save"])}),
+        (2, "{T} {H} netfilter-persistent[{P}]: Warning: skipping IPv6 (no rules to load)", {**sd, "P": pid}),
+        (2, "{T} {H} nft[{P}]: {f}:{l}:{c}-{c2}: Error: {e}",
+         {**sd, "P": pid, "f": pick(["/etc/nftables.conf", "/etc/nftables.d/crowdsec.nft"]), "l": lambda g: g.num(3, 80),
+          "c": pick(["9", "17", "25"]), "c2": pick(["15", "32", "40"]),
+          "e": pick(["syntax error, unexpected drop", "Could not process rule: No such file or directory", "set 'blocklist' does not exist"])}),
+        (2, "{T} {H} iptables-restore[{P}]: iptables-restore: line {n} failed", {**sd, "P": pid, "n": lambda g: g.num(2, 60)}),
+    ]
+
+    # ---------------- pfSense and OPNsense filterlog ----------------
+    pf_rules = [("5", "1000000103"), ("9", "1000000203"), ("72", "1770008999"), ("88", "1770009113"), ("4", "1000000101")]
+    opn_rules = [("82", "fae559338f65e11c53669fc3642c93c2"), ("96", "02f4bab031b57d1e30553ce08e0ec131"),
+                 ("11", "0d2c6ae2d2a0d2d1f1d3a4f5e6b7c8d9"), ("67", "b6d1a1e6a7f1a2c9d3e4f5a6b7c8d9e0")]
+
+    def pf_rule(g: Gen):
+        return g.r.choice(pf_rules)
+
+    def opn_rule(g: Gen):
+        return g.r.choice(opn_rules)
+
+    def tcp_fl(g: Gen):
+        # data-carrying segments: flags, "seq:seqend", ack
+        s = g.r.randint(1, 4000000000)
+        n = g.r.randint(1, 1448)
+        return g.r.choice(["PA", "A", "FA", "RA", "PA"]), f"{s}:{s + n}", g.num(1, 4000000000), str(n)
+
+    flt = {"if": pick(["igb0", "igb1", "em0", "vtnet0", "igb1.20"]), "rs": pick(["match"] * 9 + ["bad-offset"]),
+           "ac": pick(["block", "block", "block", "pass"]), "dr": pick(["in", "in", "in", "out"]),
+           "tos": pick(["0x0", "0x0", "0x0", "0x20", "0x28"]), "ttl": ip4["ttl"], "id": ip4["id"], "off": pick(["0"]),
+           "fg": pick(["DF", "DF", "none"]), "s": pub_ip, "d": pick(["203.0.113.10", "203.0.113.11", "198.51.100.2"])}
+    flt_syn = {"sp": eph, "dp": pick(tcp_in_ports), "len": pick(["40", "44", "52", "60"]), "dl": pick(["0"]),
+               "sq": lambda g: g.num(1, 4000000000), "win": pick(["1024", "29200", "64240", "65535"]),
+               "op": pick(["mss", "mss;sackOK;TS;nop;wscale", "mss;nop;wscale;nop;nop;sackOK", "mss;nop;nop;sackOK"])}
+    flt_udp = {"sp": lambda g: g.r.choice([eph(g), "53", "123"]), "dp": pick(udp_in_ports), "len": lambda g: g.num(28, 560), "dl": lambda g: g.num(8, 540)}
+    flt_icmp = {"len": pick(["84", "60", "28"]), "it": pick(["request", "request", "reply"]), "ii": lambda g: g.num(1, 65535), "sq": lambda g: g.num(1, 4096)}
+
+    CSV_HEAD4 = "{r},,,{tr},{if},{rs},{ac},{dr},4,{tos},,{ttl},{id},{off},{fg},"
+    CSV_HEAD6 = "{r},,,{tr},{if},{rs},{ac},{dr},6,{cl},{fw},{hl},"
+    TCP_SYN = "6,tcp,{len},{s},{d},{sp},{dp},{dl},S,{sq},,{win},,{op}"
+    TCP_DATA = "6,tcp,{len},{s},{d},{sp},{dp},{dl},{tf},{sq},{ak},{win},,{op}"
+    UDP_CSV = "17,udp,{len},{s},{d},{sp},{dp},{dl}"
+    ICMP_CSV = "1,icmp,{len},{s},{d},{it},{ii},{sq}"
+
+    pf = {"T": bsd_ts, "H": pick(["pfsense.example.net", "pfsense-ha2.example.net"]), "P": pid, "r": draw(pf_rule), "tr": then(1), **flt}
+    opn = {"PRI": pick(["134"]), "T5": lambda g: f"2026-12-03T{hms(g)}+00:00", "H": pick(["OPNsense.localdomain", "opn-edge.example.net"]),
+           "P": pid, "SQ": lambda g: g.num(1, 999999), "r": draw(opn_rule), "tr": then(1), **flt}
+    PF = "{T} {H} filterlog[{P}]: "
+    OPN = '<{PRI}>1 {T5} {H} filterlog {P} - [meta sequenceId="{SQ}"] '
+    # the data length is drawn first so that the flags, sequence range and ack read the same draw
+    tcpdata = {"len": draw(lambda g: (lambda t: (str(int(t[3]) + 52), t[3], t[0], t[1], t[2]))(tcp_fl(g))), "dl": then(1),
+               "tf": then(2), "sq": then(3), "ak": then(4), "sp": eph, "dp": pick(["443", "80", "22"]), "win": pick(["501", "502", "2048", "64240"]),
+               "op": pick(["nop;nop;TS", "", "nop;nop;TS"])}
+    v6 = {"cl": pick(["0x00", "0x00", "0x20"]), "fw": lambda g: f"0x{g.hexs(5)}", "hl": pick(["64", "57", "118", "255"]),
+          "s": pub_ip6, "d": pick(["2001:db8:20::5", "2001:db8:20::80"])}
+    filterlog = [
+        (50, PF + CSV_HEAD4 + TCP_SYN, {**pf, **flt_syn}),
+        (14, PF + CSV_HEAD4 + TCP_DATA, {**pf, **tcpdata}),
+        (24, PF + CSV_HEAD4 + UDP_CSV, {**pf, **flt_udp}),
+        (8, PF + CSV_HEAD4 + ICMP_CSV, {**pf, **flt_icmp}),
+        (4, PF + CSV_HEAD4 + "1,icmp,{len},{s},{d},unreachport,{ud},{up},{uport}",
+         {**pf, "len": pick(["56", "84", "140"]), "ud": pub_ip, "up": pick(["udp", "udp", "tcp"]), "uport": pick(udp_in_ports)}),
+        (6, PF + CSV_HEAD6 + "tcp,6,{len},{s},{d},{sp},{dp},{dl},S,{sq},,{win},,{op}", {**pf, **flt_syn, **v6, "len": pick(["40", "32"])}),
+        (6, PF + CSV_HEAD6 + "udp,17,{len},{s},{d},{sp},{dp},{dl}", {**pf, **flt_udp, **v6}),
+        (26, OPN + CSV_HEAD4 + TCP_SYN, {**opn, **flt_syn}),
+        (12, OPN + CSV_HEAD4 + UDP_CSV, {**opn, **flt_udp}),
+        (5, OPN + CSV_HEAD4 + ICMP_CSV, {**opn, **flt_icmp}),
+    ]
+
+    # ---------------- fail2ban (fail2ban.log) ----------------
+    def f2b_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{g.num(0, 999):0>3}"
+
+    def fb(name: str, level: str, msg: str) -> str:
+        # %(asctime)s %(name)-24s[%(process)d]: %(levelname)-7s %(message)s
+        return "{T} " + f"{name:<24}" + "[{P}]: " + f"{level:<7}" + " " + msg
+
+    f2 = {"T": f2b_ts, "P": pick(["812", "812", "1432"])}
+    jails = pick(["sshd", "sshd", "sshd", "nginx-http-auth", "postfix-sasl", "recidive"])
+    attackers = ["218.92.0.112", "61.177.172.160", "180.101.88.240", "194.169.175.36", "141.98.11.23", "45.148.10.81"]
+
+    def attacker(g: Gen) -> str:
+        return g.r.choice([g.r.choice(attackers), pub_ip(g)])
+
+    def f2b_hit(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def bantime(g: Gen):
+        n = g.r.choice([2, 3, 4, 5])
+        secs = 600 * 2 ** (n - 1)
+        return str(n), f"{secs // 3600}:{secs % 3600 // 60:02d}:00", f"2026-12-03 {hms(g)}"
+
+    f2b_actions = pick(["iptables-multiport", "nftables-multiport", "ufw", "firewallcmd-rich-rules"])
+    fail2ban = [
+        (70, fb("fail2ban.filter", "INFO", "[{j}] Found {ip} - {d}"), {**f2, "j": jails, "ip": attacker, "d": f2b_hit}),
+        (22, fb("fail2ban.actions", "NOTICE", "[{j}] Ban {ip}"), {**f2, "j": jails, "ip": attacker}),
+        (18, fb("fail2ban.actions", "NOTICE", "[{j}] Unban {ip}"), {**f2, "j": jails, "ip": attacker}),
+        (5, fb("fail2ban.actions", "NOTICE", "[{j}] Restore Ban {ip}"), {**f2, "j": jails, "ip": attacker}),
+        (3, fb("fail2ban.actions", "NOTICE", "[{j}] Reban {ip}"), {**f2, "j": jails, "ip": attacker}),
+        (5, fb("fail2ban.actions", "WARNING", "[{j}] {ip} already banned"), {**f2, "j": jails, "ip": attacker}),
+        (5, fb("fail2ban.actions", "NOTICE", "[{j}] Increase Ban {ip} ({n} # {bt} -> {end})"),
+         {**f2, "j": jails, "ip": attacker, "n": draw(bantime), "bt": then(1), "end": then(2)}),
+        (4, fb("fail2ban.filter", "INFO", "[{j}] Ignore {ip} by ip"), {**f2, "j": jails, "ip": pick(["10.20.0.2", "192.168.1.5", "127.0.0.1"])}),
+        (2, fb("fail2ban.actions", "NOTICE", "[{j}] Flush ticket(s) with {a}"), {**f2, "j": jails, "a": f2b_actions}),
+        (2, fb("fail2ban.server", "INFO", "--------------------------------------------------"), f2),
+        (2, fb("fail2ban.server", "INFO", "Starting Fail2ban v{v}"), {**f2, "v": pick(["1.0.2", "0.11.2", "1.1.0"])}),
+        (2, fb("fail2ban.observer", "INFO", "Observer start..."), f2),
+        (2, fb("fail2ban.database", "INFO", "Connected to fail2ban persistent database '{f}'"), {**f2, "f": pick(["/var/lib/fail2ban/fail2ban.sqlite3"])}),
+        (4, fb("fail2ban.jail", "INFO", "Creating new jail '{j}'"), {**f2, "j": jails}),
+        (3, fb("fail2ban.jail", "INFO", "Jail '{j}' uses systemd {{}}"), {**f2, "j": jails}),
+        (2, fb("fail2ban.jail", "INFO", "Jail '{j}' uses pyinotify {{}}"), {**f2, "j": jails}),
+        (2, fb("fail2ban.jail", "INFO", "Jail '{j}' uses poller {{}}"), {**f2, "j": jails}),
+        (3, fb("fail2ban.jail", "INFO", "Initiated '{b}' backend"), {**f2, "b": pick(["systemd", "pyinotify", "polling"])}),
+        (3, fb("fail2ban.filter", "INFO", "  maxRetry: {n}"), {**f2, "n": pick(["3", "5", "5", "6"])}),
+        (3, fb("fail2ban.filter", "INFO", "  findtime: {n}"), {**f2, "n": pick(["600", "3600", "86400"])}),
+        (3, fb("fail2ban.actions", "INFO", "  banTime: {n}"), {**f2, "n": pick(["600", "3600", "604800"])}),
+        (3, fb("fail2ban.filter", "INFO", "  encoding: {e}"), {**f2, "e": pick(["UTF-8", "ascii"])}),
+        (2, fb("fail2ban.filter", "INFO", "  maxLines: {n}"), {**f2, "n": pick(["1", "2"])}),
+        (3, fb("fail2ban.filtersystemd", "INFO", "[{j}] Added journal match for: '{m}'"),
+         {**f2, "j": jails, "m": pick(["_SYSTEMD_UNIT=sshd.service + _COMM=sshd", "_SYSTEMD_UNIT=postfix.service"])}),
+        (3, fb("fail2ban.filter", "INFO", "Added logfile: '{f}' (pos = {p}, hash = {h})"),
+         {**f2, "f": pick(["/var/log/auth.log", "/var/log/nginx/error.log", "/var/log/fail2ban.log", "/var/log/mail.log"]),
+          "p": lambda g: g.r.choice(["0", g.num(1000, 9999999)]), "h": lambda g: g.hexs(40)}),
+        (4, fb("fail2ban.jail", "INFO", "Jail '{j}' started"), {**f2, "j": jails}),
+        (2, fb("fail2ban.jail", "INFO", "Jail '{j}' stopped"), {**f2, "j": jails}),
+        (2, fb("fail2ban.server", "INFO", "Reload jail '{j}'"), {**f2, "j": jails}),
+        (2, fb("fail2ban.server", "INFO", "Jail '{j}' reloaded"), {**f2, "j": jails}),
+        (1, fb("fail2ban.server", "INFO", "Shutdown in progress..."), f2),
+        (1, fb("fail2ban.server", "INFO", "Exiting Fail2ban"), f2),
+        (2, fb("fail2ban.utils", "ERROR", "{id} -- exec: {c}"),
+         {**f2, "id": lambda g: g.hexs(12), "c": pick(["iptables -w -N f2b-sshd", "nft add set inet f2b-table addr-set-sshd { type ipv4_addr\\; }",
+                                                      "firewall-cmd --add-rich-rule=\"rule family='ipv4' source address='1.2.3.4' reject\""])}),
+        (2, fb("fail2ban.utils", "ERROR", "{id} -- stderr: '{e}'"),
+         {**f2, "id": lambda g: g.hexs(12), "e": pick(["iptables: Chain already exists.", "Error: Could not process rule: No such file or directory",
+                                                      "/bin/sh: 1: ufw: not found"])}),
+        (2, fb("fail2ban.utils", "ERROR", "{id} -- returned {rc}"), {**f2, "id": lambda g: g.hexs(12), "rc": pick(["1", "4", "127"])}),
+        (2, fb("fail2ban.actions", "ERROR", "Failed to execute ban jail '{j}' action '{a}' info '{info}': Error banning {ip}"),
+         {**f2, "j": jails, "a": f2b_actions, "ip": then(1),
+          "info": draw(lambda g: (lambda ip: (f"ActionInfo({{'ip': '{ip}', 'family': 'inet4', 'fid': <function Actions.ActionInfo.<lambda> at 0x7f{g.hexs(10)}>}})", ip))(attacker(g)))}),
+        (2, fb("fail2ban.ipdns", "WARNING", "Unable to find a corresponding IP address for {h}: [Errno -2] Name or service not known"),
+         {**f2, "h": pick(["backup.internal", "office-vpn.example.net", "nas"])}),
+    ]
+
+    # ---------------- CrowdSec agent and local API (logrus text) ----------------
+    def cs_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}Z"
+
+    def cs(level: str, msg: str, extra: str = "") -> str:
+        return 'time="{T}" level=' + level + ' msg="' + msg + '"' + extra
+
+    csd = {"T": cs_ts}
+    scenarios = pick(["crowdsecurity/ssh-bf", "crowdsecurity/ssh-bf", "crowdsecurity/ssh-slow-bf", "crowdsecurity/http-probing",
+                      "crowdsecurity/http-crawl-non_statics", "crowdsecurity/iptables-scan-multi_ports", "crowdsecurity/http-sensitive-files"])
+    machine = pick(["7c1f0b2e9d7a4a3c9b8e6f5d4c3b2a10Xk3pQz8LmN2vR7tY", "localhost"])
+
+    def cs_at(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{g.num(0, 999999999):0>9} +0000 UTC"
+
+    def cs_geo(g: Gen):
+        ip = attacker(g)
+        cc, asn = g.r.choice([("CN", "4134"), ("CN", "4837"), ("US", "14061"), ("NL", "49870"), ("DE", "24940"), ("RU", "207713"), ("FR", "16276")])
+        return ip, cc, asn, ip
+
+    def rfc1123(g: Gen) -> str:
+        return f"Thu, 03 Dec 2026 {hms(g)} UTC"
+
+    def lat(g: Gen) -> str:
+        return g.r.choice([f"{g.r.uniform(0.1, 9.9):.6f}ms", f"{g.r.randint(100, 999)}.{g.num(0, 999):0>3}µs", f"{g.r.uniform(10, 900):.5f}ms"])
+
+    lapi_reqs = [("GET", "/v1/decisions/stream?startup=false", "200", "crowdsec-firewall-bouncer/v0.0.31-debian-pragmatic-amd64-5db1a2c6"),
+                 ("GET", "/v1/decisions/stream?startup=true", "200", "crowdsec-firewall-bouncer/v0.0.31-debian-pragmatic-amd64-5db1a2c6"),
+                 ("GET", "/v1/heartbeat", "200", "crowdsec/v1.6.4-debian-pragmatic-amd64-523164f6"),
+                 ("POST", "/v1/alerts", "201", "crowdsec/v1.6.4-debian-pragmatic-amd64-523164f6"),
+                 ("POST", "/v1/watchers/login", "200", "crowdsec/v1.6.4-debian-pragmatic-amd64-523164f6"),
+                 ("GET", "/v1/decisions?ip=194.169.175.36", "200", "cs-nginx-bouncer/v1.0.8")]
+
+    def lapi_req(g: Gen):
+        return (g.r.choice(["127.0.0.1", "127.0.0.1", "10.20.0.11"]), *g.r.choice(lapi_reqs))
+
+    crowdsec = [
+        (20, cs("info", "Ip {ip} performed '{sc}' ({n} events over {d}) at {at}"),
+         {**csd, "ip": attacker, "sc": scenarios, "n": pick(["6", "6", "7", "11", "21"]), "d": lambda g: f"{g.r.uniform(0.01, 60):.9f}s", "at": cs_at}),
+        (16, cs("info", "({m}/crowdsec) {sc} by ip {ip} ({cc}/{asn}) : {dur} ban on Ip {ip2}"),
+         {**csd, "m": machine, "sc": scenarios, "ip": draw(cs_geo), "cc": then(1), "asn": then(2), "dur": pick(["4h", "4h", "24h", "168h"]), "ip2": then(3)}),
+        (12, cs("info", "Signal push: {n} signals to push"), {**csd, "n": pick(["1", "1", "2", "3", "5"])}),
+        (40, cs("info", '{ip} - [{t}] \\"{m} {p} HTTP/1.1 {s} {l} \\"{ua}\\" \\"\\n'),
+         {**csd, "ip": draw(lapi_req), "m": then(1), "p": then(2), "s": then(3), "ua": then(4), "t": rfc1123, "l": lat}),
+        (2, cs("info", "Crowdsec {v}"), {**csd, "v": pick(["v1.6.4-debian-pragmatic-amd64-523164f6", "v1.6.3-4851945a"])}),
+        (2, cs("info", "Loading prometheus collectors"), csd),
+        (2, cs("info", "Loading CAPI manager"), csd),
+        (2, cs("info", "CAPI manager configured successfully"), csd),
+        (2, cs("info", "loading acquisition file : {f}"), {**csd, "f": pick(["/etc/crowdsec/acquis.yaml", "/etc/crowdsec/acquis.d/ufw.yaml"])}),
+        (4, cs("info", "Adding file {f} to datasources", " type=file"),
+         {**csd, "f": pick(["/var/log/auth.log", "/var/log/kern.log", "/var/log/nginx/access.log", "/var/log/syslog"])}),
+        (2, cs("info", "Starting processing data"), csd),
+        (2, cs("info", "Loading grok library {d}"), {**csd, "d": pick(["/etc/crowdsec/patterns"])}),
+        (3, cs("info", "Loaded {n} parser nodes", " stage={st}"),
+         {**csd, "n": pick(["2", "9", "13"]), "st": pick(["s00-raw", "s01-parse", "s02-enrich"])}),
+        (2, cs("info", "Loading {n} scenario files"), {**csd, "n": pick(["31", "54", "57"])}),
+        (2, cs("info", "Start push to CrowdSec Central API (interval: {a} once, then {b})"), {**csd, "a": pick(["10s", "7s"]), "b": pick(["10s"])}),
+        (2, cs("info", "Start pull from CrowdSec Central API (interval: {a} once, then {b})"),
+         {**csd, "a": lambda g: f"1h{g.r.randint(30, 59)}m{g.r.randint(0, 59)}s", "b": pick(["2h0m0s"])}),
+        (3, cs("warning", "failed to run filter : {e}", " id={id} line={ln} name={nm} stage={st}"),
+         {**csd, "e": pick(["invalid memory address or nil pointer dereference", "unknown field: evt.Meta.http_path"]),
+          "id": lambda g: f"{g.r.choice(['dry', 'wild', 'cold', 'bold'])}-{g.r.choice(['moon', 'leaf', 'star', 'wave'])}",
+          "ln": lambda g: g.num(10, 99), "nm": pick(["crowdsecurity/nginx-logs", "crowdsecurity/sshd-logs"]), "st": pick(["s01-parse"])}),
+        (3, cs("error", "error while sending signals: {e}"),
+         {**csd, "e": pick(["Post \\\"https://api.crowdsec.net/v2/signals\\\": context deadline exceeded",
+                            "Post \\\"https://api.crowdsec.net/v2/signals\\\": dial tcp: lookup api.crowdsec.net on 127.0.0.53:53: server misbehaving"])}),
+    ]
+
+    # ---------------- crowdsec-firewall-bouncer (its own log) ----------------
+    def cb_ts(g: Gen) -> str:
+        return f"03-12-2026 {hms(g)}"
+
+    cbd = {"T": cb_ts}
+    ipset_names = pick(["crowdsec-blacklists", "crowdsec6-blacklists"])
+    ipt_cmds = pick(["/usr/sbin/iptables -D INPUT -m set --match-set crowdsec-blacklists src -j DROP",
+                     "/usr/sbin/ip6tables -D INPUT -m set --match-set crowdsec6-blacklists src -j DROP"])
+    nl_errs = pick(["Receive: netlink receive: no such file or directory", "conn.Receive: netlink receive: device or resource busy"])
+    bouncer = [
+        (2, cs("info", "backend type : {b}"), {**cbd, "b": pick(["nftables", "iptables", "ipset"])}),
+        (2, cs("info", "nftables initiated"), cbd),
+        (2, cs("info", "iptables for {f} initiated"), {**cbd, "f": pick(["ipv4", "ipv6"])}),
+        (4, cs("info", "Processing new and deleted decisions . . ."), cbd),
+        (16, cs("info", "{n} decisions added"), {**cbd, "n": lambda g: g.r.choice(["1", "1", "2", g.num(3, 40), g.num(12000, 24000)])}),
+        (12, cs("info", "{n} decisions deleted"), {**cbd, "n": lambda g: g.r.choice(["1", "1", "3", g.num(4, 60), g.num(900, 14000)])}),
+        (2, cs("info", "removing 'crowdsec' table"), cbd),
+        (2, cs("info", "iptables clean-up : {c}"), {**cbd, "c": ipt_cmds}),
+        (2, cs("info", "ipset '{s}' doesn't exist, skip"), {**cbd, "s": ipset_names}),
+        (2, cs("info", "ipset clean-up : /usr/sbin/ipset -exist destroy {s}"), {**cbd, "s": ipset_names}),
+        (2, cs("info", "Checking existing set"), cbd),
+        (2, cs("info", "ipset set-up : /usr/sbin/ipset -exist create {s} {t} timeout {n}"),
+         {**cbd, "s": ipset_names, "t": pick(["nethash", "nethash family inet6"]), "n": pick(["300"])}),
+        (2, cs("info", "Rule doesn't exist ({c})"), {**cbd, "c": pick(["/usr/sbin/iptables -C INPUT -m set --match-set crowdsec-blacklists src -j DROP",
+                                                                     "/usr/sbin/ip6tables -C INPUT -m set --match-set crowdsec6-blacklists src -j DROP"])}),
+        (2, cs("info", "iptables set-up : {c}"), {**cbd, "c": pick(["/usr/sbin/iptables -I INPUT -m set --match-set crowdsec-blacklists src -j DROP",
+                                                                  "/usr/sbin/ip6tables -I INPUT -m set --match-set crowdsec6-blacklists src -j DROP"])}),
+        (3, cs("error", "unable to commit add decisions {e}"), {**cbd, "e": nl_errs}),
+        (2, cs("error", "unable to commit delete decisions {e}"), {**cbd, "e": nl_errs}),
+        (1, cs("fatal", "shutdown fail: {e}"), {**cbd, "e": nl_errs}),
+    ]
+
+    # ---------------- conntrack -E -o timestamp ----------------
+    def ct_ts(g: Gen) -> str:
+        return f"[{1796302800 + g.r.randint(0, 86399)}.{us6(g)}]"
+
+    def flow(kind: str):
+        # original and reply tuples: client, server, sport, dport
+        def f(g: Gen):
+            c = g.r.choice([*host4, "172.17.0.2", "10.99.0.4"])
+            if kind == "tcp":
+                s, dp = pub_ip(g), g.r.choice(["443", "443", "80", "22", "5432", "9093"])
+            else:
+                s, dp = g.r.choice(["1.1.1.1", "9.9.9.9", "10.20.0.2", pub_ip(g)]), g.r.choice(["53", "53", "123", "443", "51820"])
+            sp = eph(g)
+            return c, s, sp, dp, s, c, dp, sp
+        return f
+
+    def tup(n: int) -> str:
+        return " ".join(f"{k}={{{k}{n}}}" for k in ("src", "dst", "sport", "dport"))
+
+    def ct_slots(kind: str) -> dict:
+        return {"TS": ct_ts, "src1": draw(flow(kind)), "dst1": then(1), "sport1": then(2), "dport1": then(3),
+                "src2": then(4), "dst2": then(5), "sport2": then(6), "dport2": then(7)}
+
+    def ct_icmp(g: Gen):
+        c, s, i = g.r.choice(host4), g.r.choice(["1.1.1.1", "8.8.8.8", pub_ip(g)]), g.num(1, 65535)
+        return c, s, i, s, c, i
+
+    cti = {"TS": ct_ts, "a": draw(ct_icmp), "b": then(1), "i": then(2), "c": then(3), "d": then(4), "j": then(5)}
+    T1, T2 = tup(1), tup(2)
+    conntrack = [
+        (30, "{TS}\t    [NEW] tcp      6 {to} SYN_SENT " + T1 + " [UNREPLIED] " + T2, {**ct_slots("tcp"), "to": pick(["120"])}),
+        (14, "{TS}\t [UPDATE] tcp      6 {to} SYN_RECV " + T1 + " " + T2, {**ct_slots("tcp"), "to": pick(["60"])}),
+        (22, "{TS}\t [UPDATE] tcp      6 {to} {st} " + T1 + " " + T2 + " [ASSURED]",
+         {"TS": ct_ts, "to": draw(lambda g: (*g.r.choice([("432000", "ESTABLISHED"), ("432000", "ESTABLISHED"), ("120", "FIN_WAIT"),
+                                                         ("60", "CLOSE_WAIT"), ("120", "TIME_WAIT"), ("10", "CLOSE"), ("30", "LAST_ACK")]),
+                                         *flow("tcp")(g))),
+          "st": then(1), "src1": then(2), "dst1": then(3), "sport1": then(4), "dport1": then(5),
+          "src2": then(6), "dst2": then(7), "sport2": then(8), "dport2": then(9)}),
+        (20, "{TS}\t[DESTROY] tcp      6 " + T1 + " " + T2 + " [ASSURED]", ct_slots("tcp")),
+        (6, "{TS}\t[DESTROY] tcp      6 " + T1 + " [UNREPLIED] " + T2, ct_slots("tcp")),
+        (22, "{TS}\t    [NEW] udp      17 {to} " + T1 + " [UNREPLIED] " + T2, {**ct_slots("udp"), "to": pick(["30"])}),
+        (8, "{TS}\t [UPDATE] udp      17 {to} " + T1 + " " + T2, {**ct_slots("udp"), "to": pick(["30", "29"])}),
+        (6, "{TS}\t [UPDATE] udp      17 {to} " + T1 + " " + T2 + " [ASSURED]", {**ct_slots("udp"), "to": pick(["120", "180"])}),
+        (14, "{TS}\t[DESTROY] udp      17 " + T1 + " " + T2, ct_slots("udp")),
+        (6, "{TS}\t    [NEW] icmp     1 {to} src={a} dst={b} type={t} code={cd} id={i} [UNREPLIED] src={c} dst={d} type={rt} code={rc} id={j}",
+         {**cti, "to": pick(["30"]), "t": pick(["8"]), "cd": pick(["0"]), "rt": pick(["0"]), "rc": pick(["0"])}),
+        (4, "{TS}\t[DESTROY] icmp     1 src={a} dst={b} type={t} code={cd} id={i} src={c} dst={d} type={rt} code={rc} id={j}",
+         {**cti, "t": pick(["8"]), "cd": pick(["0"]), "rt": pick(["0"]), "rc": pick(["0"])}),
+        (1, "conntrack v{v} (conntrack-tools): {n} flow events have been shown.", {"v": pick(["1.4.7", "1.4.8"]), "n": lambda g: g.num(40, 90000)}),
+    ]
+
+    return kernel + firewalld + systemd + filterlog + fail2ban + crowdsec + bouncer + conntrack
+
+
+def langserver_events() -> list[tuple[float, str, dict]]:
+    """Language servers and editor tooling as their log files and editor output panes show them: clangd
+    (its stderr in the editor's output pane: 'I[hh:mm:ss.mmm]' lines with the LSP call, reply and
+    notification arrows, compilation databases, ASTWorker builds, preambles, the background index, errors;
+    verbose JSON-RPC frames), gopls (window/logMessage lines behind VS Code's '[Info  - time]' prefix with
+    gopls' own date: go/packages loads, go env, views, the imports cache, errors loading the workspace),
+    rust-analyzer (the server's tracing lines in its output pane and the VS Code extension's own log:
+    workspace loading, cargo metadata and flycheck failures, proc-macro servers, long loop turns, panics),
+    pyright and basedpyright (the language server's console: start-up, service instances, search paths,
+    configuration files, source enumeration, long operations, the type cache), typescript-language-server
+    with tsserver's log file ('Info 12   [time]' lines: start-up, projects and their update graph, watchers,
+    completion timings, auto-imports, Perf and Err lines, JSON events), VS Code's language client itself
+    (trace lines of requests and notifications, failed requests, crashes and restarts) and the Eclipse JDT
+    language server (its output pane in vscode-java and the workspace's .log with '!ENTRY' records:
+    initialisation, Maven and Gradle imports, reconciles, validations, build errors, shutdown). Written
+    blind at the thirty-third issue-15 pass's start: before reading the engine or any failure analysis;
+    200 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def ms_small(g: Gen) -> str:
+        return str(g.r.choice([g.r.randint(0, 9), g.r.randint(0, 60), g.r.randint(10, 900), g.r.randint(900, 9000)]))
+
+    def fms(g: Gen) -> str:
+        # a float millisecond figure as JavaScript prints it
+        return str(round(g.r.choice([g.r.uniform(0, 2), g.r.uniform(1, 80), g.r.uniform(50, 4000)]), g.r.choice([1, 2, 4])))
+
+    clock: dict[str, int] = {"h": 0, "m": 0, "s": 0}
+
+    def vsc_time(g: Gen) -> str:
+        # VS Code's 12-hour time; the server's own time on the same line reads the same clock
+        clock.update(h=g.r.randint(0, 23), m=g.r.randint(0, 59), s=g.r.randint(0, 59))
+        return f"{(clock['h'] - 1) % 12 + 1}:{clock['m']:02d}:{clock['s']:02d} {'AM' if clock['h'] < 12 else 'PM'}"
+
+    def go_time(g: Gen) -> str:
+        return f"2026/12/03 {clock['h']:02d}:{clock['m']:02d}:{clock['s']:02d}"
+
+    # VS Code's language client prefix: '[Info  - 2:02:31 PM] '
+    def vi(msg: str) -> str:
+        return "[Info  - {V}] " + msg
+
+    def vw(msg: str) -> str:
+        return "[Warn  - {V}] " + msg
+
+    def ve(msg: str) -> str:
+        return "[Error - {V}] " + msg
+
+    def vt(msg: str) -> str:
+        return "[Trace - {V}] " + msg
+
+    vc = {"V": vsc_time}
+
+    # ---------------- clangd ----------------
+    cpp_root = "/home/dev/src/engine"
+    cpp_files = [f"{cpp_root}/src/render/mesh.cpp", f"{cpp_root}/src/core/scheduler.cc", f"{cpp_root}/include/engine/vec.h",
+                 f"{cpp_root}/tests/mesh_test.cpp", f"{cpp_root}/src/net/socket.cpp", f"{cpp_root}/third_party/fmt/src/format.cc"]
+    calls = ["textDocument/hover", "textDocument/completion", "textDocument/definition", "textDocument/documentSymbol",
+             "textDocument/semanticTokens/full/delta", "textDocument/codeAction", "textDocument/inlayHint",
+             "textDocument/foldingRange", "textDocument/references", "textDocument/documentLink"]
+    notes_in = ["textDocument/didOpen", "textDocument/didChange", "textDocument/didSave", "textDocument/didClose",
+                "$/cancelRequest", "workspace/didChangeWatchedFiles"]
+    notes_out = ["textDocument/publishDiagnostics", "$/progress", "textDocument/clangd.fileStatus"]
+
+    def clk(g: Gen) -> str:
+        return f"{hms(g)}.{ms3(g)}"
+
+    def cfile(g: Gen) -> str:
+        return g.r.choice(cpp_files)
+
+    def rid(g: Gen) -> str:
+        return g.num(0, 2400)
+
+    def cmd_line(g: Gen):
+        # the include flags (one to three), the standard, the object and the source of one compile command
+        f = cfile(g)
+        incs = " ".join(f"-I{cpp_root}/{d}" for d in g.r.sample(["include", "src", "third_party/fmt/include", "build/gen"], g.r.randint(1, 3)))
+        return incs, g.r.choice(["-std=c++17", "-std=c++20"]), f"{f.rsplit('/', 1)[1]}.o", f
+
+    ck = {"T": clk}
+    clangd = [
+        (3, "I[{T}] clangd version {v}", {**ck, "v": pick(["17.0.6", "18.1.3 (https://github.com/llvm/llvm-project 3b5b5c1ec4a3095ab096dd780e84d7ab81f3d7ff)", "16.0.6"])}),
+        (3, "I[{T}] Features: {f}", {**ck, "f": pick(["linux+grpc", "linux", "mac+xpc"])}),
+        (3, "I[{T}] PID: {p}", {**ck, "p": lambda g: g.num(1200, 98000)}),
+        (3, "I[{T}] Working directory: {d}", {**ck, "d": pick([cpp_root, cpp_root + "/build", "/home/dev"])}),
+        (4, "I[{T}] argv[{i}]: {a}",
+         {**ck, "i": draw(lambda g: g.r.choice([("0", "/usr/bin/clangd"), ("1", "--background-index"), ("2", "--clang-tidy"),
+                                                ("3", "--header-insertion=never"), ("1", "--compile-commands-dir=build"),
+                                                ("4", "-j=8"), ("2", "--log=verbose")])), "a": then(1)}),
+        (3, "I[{T}] Starting LSP over stdin/stdout", ck),
+        (40, "I[{T}] <-- {m}({i})", {**ck, "m": pick(calls), "i": rid}),
+        (34, "I[{T}] <-- {m}", {**ck, "m": pick(notes_in)}),
+        (40, "I[{T}] --> reply:{m}({i}) {n} ms", {**ck, "m": pick(calls), "i": rid, "n": ms_small}),
+        (6, "I[{T}] --> reply:{m}({i}) {n} ms, error: {e}",
+         {**ck, "m": pick(calls), "i": rid, "n": ms_small,
+          "e": pick(["Task was cancelled.", "-32602: trying to get AST for non-added document", "Request cancelled because the document was modified",
+                     "-32001: invalid AST"])}),
+        (30, "I[{T}] --> {m}", {**ck, "m": pick(notes_out)}),
+        (5, "I[{T}] --> {m}({i})", {**ck, "m": pick(["window/workDoneProgress/create", "workspace/semanticTokens/refresh", "workspace/applyEdit"]), "i": rid}),
+        (5, "I[{T}] <-- reply({i})", {**ck, "i": rid}),
+        (4, "I[{T}] Loaded compilation database from {p}",
+         {**ck, "p": pick([cpp_root + "/build/compile_commands.json", cpp_root + "/compile_commands.json", cpp_root + "/compile_flags.txt"])}),
+        (4, "I[{T}] Failed to find compilation database for {f}", {**ck, "f": cfile}),
+        (12, "I[{T}] ASTWorker building file {f} version {v} with command ", {**ck, "f": cfile, "v": lambda g: g.num(0, 60)}),
+        (5, "I[{T}] ASTWorker building file {f} version {v} with command inferred from {o}",
+         {**ck, "f": pick([f"{cpp_root}/include/engine/vec.h", f"{cpp_root}/src/render/mesh.h", f"{cpp_root}/src/core/task_queue.hpp"]),
+          "v": lambda g: g.num(0, 60), "o": cfile}),
+        (8, "[{d}]", {"d": pick([cpp_root + "/build", cpp_root, cpp_root + "/build/tests"])}),
+        (8, "/usr/bin/clang++ --driver-mode=g++ {i} {s} -O2 -Wall -c -o {o} -resource-dir=/usr/lib/llvm-17/lib/clang/17 -- {f}",
+         {"i": draw(cmd_line), "s": then(1), "o": then(2), "f": then(3)}),
+        (10, "I[{T}] Built preamble of size {n} for file {f} version {v} in {s} seconds",
+         {**ck, "n": lambda g: g.num(200000, 90000000), "f": cfile, "v": lambda g: g.num(0, 60), "s": lambda g: f"{g.r.uniform(0.05, 9):.2f}"}),
+        (6, "I[{T}] Reusing preamble version {a} for version {b} of {f}",
+         {**ck, "a": draw(lambda g: (lambda v: (str(v), str(v + g.r.randint(1, 4))))(g.r.randint(0, 50))), "b": then(1), "f": cfile}),
+        (14, "I[{T}] Indexed {f} ({s} symbols, {r} refs, {n} files)",
+         {**ck, "f": cfile, "s": lambda g: g.num(40, 90000), "r": lambda g: g.num(100, 400000), "n": lambda g: g.num(1, 900)}),
+        (3, "I[{T}] Enqueueing {n} commands for indexing", {**ck, "n": lambda g: g.num(1, 1800)}),
+        (3, "I[{T}] BackgroundIndex: building version {v} after loading index from disk", {**ck, "v": lambda g: g.num(1, 30)}),
+        (5, "I[{T}] BackgroundIndex: serving version {v} ({n} bytes)", {**ck, "v": lambda g: g.num(1, 30), "n": lambda g: g.num(1000000, 400000000)}),
+        (3, "E[{T}] Could not build a preamble for file {f} version {v}: {e}",
+         {**ck, "f": cfile, "v": lambda g: g.num(0, 60),
+          "e": pick(["CreateTargetInfo() return null", "failed to open file", "Compiler invocation failed"])}),
+        (3, "E[{T}] Failed to prepare a compiler instance: {e}",
+         {**ck, "e": pick(["unknown argument: '-fno-tree-loop-im'", "unknown target ABI 'lp64d'", "unsupported option '-mfpu=neon' for target 'x86_64-pc-linux-gnu'"])}),
+        (2, "E[{T}] Indexing {f} failed: {e}", {**ck, "f": cfile, "e": pick(["Couldn't build compiler instance", "Couldn't run index action"])}),
+        (2, "I[{T}] Transport error: {e}", {**ck, "e": pick(["Input/output error", "Broken pipe"])}),
+        (2, "I[{T}] LSP finished, exiting with status {s}", {**ck, "s": pick(["0", "0", "1"])}),
+        (6, 'V[{T}] <<< {{"id":{i},"jsonrpc":"2.0","method":"{m}","params":{{"position":{{"character":{c},"line":{l}}},"textDocument":{{"uri":"file://{f}"}}}}}}',
+         {**ck, "i": rid, "m": pick(["textDocument/hover", "textDocument/definition", "textDocument/references"]),
+          "c": lambda g: g.num(0, 90), "l": lambda g: g.num(0, 1800), "f": cfile}),
+        (5, 'V[{T}] >>> {{"id":{i},"jsonrpc":"2.0","result":null}}', {**ck, "i": rid}),
+    ]
+
+    # ---------------- gopls (window/logMessage in VS Code's output pane) ----------------
+    go_mods = [("/home/dev/svc/billing", "github.com/acme/billing"), ("/home/dev/svc/ledger", "github.com/acme/ledger"),
+               ("/home/dev/go/src/tools", "golang.org/x/tools")]
+    go_files = ["internal/ledger/ledger.go", "cmd/billingd/main.go", "api/handler.go", "internal/store/postgres.go", "pkg/money/money_test.go"]
+
+    def gomod(g: Gen):
+        d, m = g.r.choice(go_mods)
+        return d, m
+
+    def gofile(g: Gen) -> str:
+        return f"{g.r.choice(go_mods)[0]}/{g.r.choice(go_files)}"
+
+    gp = {**vc, "G": go_time}
+
+    def gi(msg: str) -> str:
+        return vi("{G} " + msg)
+
+    def ge(msg: str) -> str:
+        return ve("{G} " + msg)
+
+    gopls = [
+        (14, gi("go/packages.Load #{n}"), {**gp, "n": lambda g: g.num(1, 300)}),
+        (10, "\tsnapshot={n}", {"n": lambda g: g.num(0, 900)}),
+        (10, "\tdirectory={d}", {"d": lambda g: gomod(g)[0]}),
+        (10, "\tquery=[{q}]", {"q": lambda g: g.r.choice(["./... builtin", f"file={gofile(g)}", "builtin " + gomod(g)[1] + "/..."])}),
+        (10, "\tpackages={n}", {"n": lambda g: g.r.choice(["0", "1", g.num(2, 400)])}),
+        (8, "\tduration={d}", {"d": lambda g: g.r.choice([f"{g.r.uniform(10, 999):.6f}ms", f"{g.r.uniform(1, 9):.9f}s"])}),
+        (6, gi("go env for {d}"), {**gp, "d": lambda g: gomod(g)[0]}),
+        (6, "(root {d})", {"d": lambda g: gomod(g)[0]}),
+        (6, "(go version go version go{v} linux/amd64)", {"v": pick(["1.22.3", "1.23.4", "1.21.9"])}),
+        (4, "(valid build configuration = {b})", {"b": pick(["true", "true", "false"])}),
+        (4, "GOMOD={p}", {"p": lambda g: gomod(g)[0] + "/go.mod"}),
+        (4, "GOFLAGS={f}", {"f": pick(["", "-mod=mod", "-mod=vendor"])}),
+        (4, "(build flags: [{f}])", {"f": pick(["", "-tags=integration", "-tags=e2e,linux"])}),
+        (8, gi("background imports cache refresh starting"), gp),
+        (8, gi("background refresh finished after {d}"), {**gp, "d": lambda g: g.r.choice([f"{g.r.uniform(1, 999):.6f}ms", f"{g.r.uniform(1, 9):.9f}s"])}),
+        (4, gi("Created View (#{n})"), {**gp, "n": lambda g: g.num(1, 6)}),
+        (4, gi("Deleted view {n}"), {**gp, "n": lambda g: g.num(1, 6)}),
+        (3, gi("Build info"), gp),
+        (3, "golang.org/x/tools/gopls {v}", {"v": pick(["v0.16.2", "v0.17.1", "v0.15.3"])}),
+        (5, ge("errors loading workspace: {e}"),
+         {**gp, "e": pick(["go: updates to go.mod needed; to update it:", "err: exit status 1: stderr: go: inconsistent vendoring in /home/dev/svc/billing:",
+                           "packages.Load error: err: exit status 1: stderr: go: github.com/acme/ledger@v1.4.0: missing go.sum entry for go.mod file"])}),
+        (4, ge("diagnose: could not generate diagnostics for go.mod file: {e}"),
+         {**gp, "e": pick(["context canceled", "no module metadata for go.mod"])}),
+        (5, ge("no package metadata for file file://{f}"), {**gp, "f": gofile}),
+        (3, ge("falling back to safe trimming due to type errors: [{e}]"),
+         {**gp, "e": pick(["undefined: ledgerStore", "missing return", "too many arguments in call to money.New"])}),
+        (3, ge("critical error: {e}"),
+         {**gp, "e": pick(["gopls was not able to find modules in your workspace.", "go.work file requires go >= 1.23 (running go 1.22.3)"])}),
+        (4, gi("imports fixes took {d}"), {**gp, "d": lambda g: f"{g.r.uniform(1, 400):.4f}ms"}),
+        (3, vw("{G} could not locate go.work for {d}: {e}"), {**gp, "d": lambda g: gomod(g)[0], "e": pick(["file does not exist"])}),
+        (2, ge("shutdown: {e}"), {**gp, "e": pick(["context canceled", "server is not initialized"])}),
+    ]
+
+    # ---------------- VS Code's language client (all servers) ----------------
+    servers = ["gopls", "rust-analyzer", "Pyright", "clangd", "Language Support for Java"]
+    trace_calls = ["textDocument/hover", "textDocument/completion", "textDocument/codeAction", "textDocument/definition",
+                   "textDocument/semanticTokens/full", "textDocument/inlayHint", "textDocument/documentSymbol"]
+    client = [
+        (16, vt("Sending request '{m} - ({i})'."), {**vc, "m": pick(trace_calls), "i": rid}),
+        (16, vt("Received response '{m} - ({i})' in {n}ms."), {**vc, "m": pick(trace_calls), "i": rid, "n": ms_small}),
+        (10, vt("Sending notification '{m}'."), {**vc, "m": pick(["textDocument/didChange", "textDocument/didOpen", "textDocument/didSave", "$/cancelRequest"])}),
+        (10, vt("Received notification '{m}'."), {**vc, "m": pick(["textDocument/publishDiagnostics", "$/progress", "window/logMessage"])}),
+        (4, vt("Received request '{m} - ({i})'."), {**vc, "m": pick(["workspace/configuration", "window/workDoneProgress/create", "client/registerCapability"]), "i": rid}),
+        (4, vt("Sending response '{m} - ({i})'. Processing request took {n}ms"),
+         {**vc, "m": pick(["workspace/configuration", "window/workDoneProgress/create", "client/registerCapability"]), "i": rid, "n": lambda g: g.num(0, 12)}),
+        (6, ve("Request {m} failed."), {**vc, "m": pick(trace_calls)}),
+        (5, "  Message: {e}", {"e": pick(["Content modified", "request cancelled", "no package metadata for file", "Invalid offset",
+                                          "request handler panicked: index out of bounds: the len is 12 but the index is 12"])}),
+        (5, "  Code: {c} ", {"c": pick(["-32801", "-32800", "0", "-32603"])}),
+        (3, vi("Connection to server got closed. Server will restart."), vc),
+        (2, ve("The {s} server crashed 5 times in the last 3 minutes. The server will not be restarted. See the output for more information."),
+         {**vc, "s": pick(servers)}),
+        (2, ve("Server initialization failed."), vc),
+        (2, ve("Starting client failed"), vc),
+        (2, ve("Connection to server is erroring. Shutting down server."), vc),
+    ]
+
+    # ---------------- rust-analyzer ----------------
+    rs_root = "/home/dev/rs/edgeproxy"
+    crates = ["edgeproxy", "edgeproxy-core", "edgeproxy-tls", "xtask"]
+
+    def ra_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{g.num(0, 999999).rjust(6, '0')}Z"
+
+    def ra_ext_ts(g: Gen) -> str:
+        clock.update(h=g.r.randint(0, 23), m=g.r.randint(0, 59), s=g.r.randint(0, 59))
+        return f"12/3/2026, {(clock['h'] - 1) % 12 + 1}:{clock['m']:02d}:{clock['s']:02d} {'AM' if clock['h'] < 12 else 'PM'}"
+
+    rk = {"T": ra_ts}
+    loop_events = ["Vfs(Progress { n_total: 412, n_done: LoadingProgress::Progress(412), dir: None, config_version: 0 })",
+                   "Task(Response(Response { id: RequestId(I32(25)), result: None, error: None }))",
+                   "Flycheck(AddDiagnostic { id: 0 })", "Lsp(Notification { method: \"textDocument/didChange\" })",
+                   "Task(FetchBuildData(Finished))"]
+    rust = [
+        (4, "{T}  INFO rust_analyzer: server version {v} will start", {**rk, "v": pick(["0.3.2180-standalone (25d1f9a7b 2024-11-10)", "0.3.2237-standalone"])}),
+        (4, "[INFO rust_analyzer] server version {v} will start", {"v": pick(["fe0035888 2021-07-12 stable", "2c0f433 2022-03-14 stable"])}),
+        (8, "[WARN rust_analyzer::main_loop] overly long loop turn: {d}", {"d": lambda g: f"{g.r.uniform(100, 3000):.4f}ms"}),
+        (4, "{T}  INFO rust_analyzer::reload: will switch workspaces", rk),
+        (3, "{T}  INFO rust_analyzer: discovered workspaces: {n}", {**rk, "n": pick(["1", "1", "2"])}),
+        (10, "{T}  WARN overly long loop turn took {d} (event handling took {e}): {x}",
+         {**rk, "d": draw(lambda g: (lambda t: (f"{t:.2f}ms", f"{t - g.r.uniform(0, 2):.2f}ms"))(g.r.uniform(101, 2400))), "e": then(1),
+          "x": lambda g: esc(g.r.choice(loop_events))}),
+        (5, "{T} ERROR FetchWorkspaceError: rust-analyzer failed to load workspace: Failed to load the project at {p}: {e}",
+         {**rk, "p": pick([rs_root + "/Cargo.toml", rs_root + "/crates/edgeproxy-tls/Cargo.toml"]),
+          "e": pick(["Failed to read Cargo metadata from Cargo.toml file", "Failed to run `cargo metadata --format-version 1`",
+                     "no such file or directory (os error 2)"])}),
+        (3, "{T} ERROR failed to find any projects in [AbsPathBuf({p})]", {**rk, "p": pick(['"/home/dev"', '"/home/dev/rs"'])}),
+        (5, "{T} ERROR flycheck {i}: Flycheck failed to run the following command: {c}, error={e}",
+         {**rk, "i": pick(["0", "0", "1"]), "c": pick(['"cargo" "check" "--workspace" "--message-format=json-diagnostic-rendered-ansi" "--manifest-path" "' + rs_root + '/Cargo.toml" "--keep-going" "--all-targets"',
+                                                       '"cargo" "clippy" "--workspace" "--message-format=json-diagnostic-rendered-ansi" "--all-targets"']),
+          "e": pick(["Cargo watcher failed, the command produced no valid metadata (exit code: ExitStatus(unix_wait_status(25856)))",
+                     "No such file or directory (os error 2)"])}),
+        (4, "{T} ERROR proc-macro server for {p} failed to start: {e}",
+         {**rk, "p": lambda g: f"{rs_root}/target/debug/deps/libserde_derive-{g.hexs(16)}.so",
+          "e": pick(["Cannot create expander for", "proc-macro server's api version (4) is newer than rust-analyzer's (3)"])}),
+        (3, "{T}  WARN proc-macro server exited with {s}", {**rk, "s": pick(["signal: 9 (SIGKILL)", "exit status: 101"])}),
+        (4, "{T} ERROR request handler panicked: {e}",
+         {**rk, "e": pick(["index out of bounds: the len is 12 but the index is 12", "called `Option::unwrap()` on a `None` value",
+                           "assertion failed: self.data.is_empty()"])}),
+        (3, "{T} ERROR Unexpected error: {e}", {**rk, "e": pick(["Connection reset by peer (os error 104)", "Broken pipe (os error 32)"])}),
+        (4, "{T}  WARN cyclic deps: {a}({x}) -> {b}({y}), alternative path: {b}({y}) -> {a}({x})",
+         {**rk, "a": pick(crates), "x": lambda g: f"Idx::<CrateData>({g.r.randint(0, 40)})", "b": pick(crates),
+          "y": lambda g: f"Idx::<CrateData>({g.r.randint(0, 40)})"}),
+        (3, "{T} ERROR unresolved import `{p}`", {**rk, "p": pick(["crate::tls::acceptor", "tokio::net::UnixListener", "edgeproxy_core::config"])}),
+        (5, "{T}  INFO rust_analyzer::main_loop: flycheck finished, {n} diagnostics", {**rk, "n": lambda g: g.num(0, 140)}),
+        (2, "{T} ERROR Failed to run build scripts of some packages.", rk),
+        (3, "INFO [{E}]: Extension version: {v}", {"E": ra_ext_ts, "v": pick(["0.3.2180", "0.3.2237", "0.4.2241"])}),
+        (3, "INFO [{E}]: Using server binary at {p}", {"E": ra_ext_ts, "p": pick(["/home/dev/.vscode/extensions/rust-lang.rust-analyzer-0.3.2180-linux-x64/server/rust-analyzer",
+                                                                                  "/home/dev/.cargo/bin/rust-analyzer"])}),
+        (2, "ERROR [{E}]: Bootstrap error {e}", {"E": ra_ext_ts, "e": pick(["Error: rust-analyzer is not available for your platform", "Error: Failed to execute /home/dev/.cargo/bin/rust-analyzer --version"])}),
+    ]
+
+    # ---------------- pyright / basedpyright ----------------
+    py_roots = ["/home/dev/py/analytics", "/home/dev/py/etl-jobs"]
+
+    def pyroot(g: Gen) -> str:
+        return g.r.choice(py_roots)
+
+    def pyfile(g: Gen) -> str:
+        return f"{pyroot(g)}/{g.r.choice(['analytics/models.py', 'analytics/pipeline/transform.py', 'tests/test_transform.py', 'etl/jobs/daily.py', 'analytics/__init__.py'])}"
+
+    pyright = [
+        (4, vi("{n} language server {v} starting"), {**vc, "n": draw(lambda g: g.r.choice([("Pyright", "1.1.389"), ("Pyright", "1.1.391"), ("basedpyright", "1.22.0")])), "v": then(1)}),
+        (3, vi("Server root directory: file://{d}"),
+         {**vc, "d": pick(["/home/dev/.vscode/extensions/ms-pyright.pyright-1.1.389/dist", "/home/dev/.local/share/nvim/mason/packages/basedpyright/node_modules/basedpyright/dist"])}),
+        (4, vi('Starting service instance "{s}"'), {**vc, "s": pick(["analytics", "etl-jobs", "<default>"])}),
+        (5, vi('Setting pythonPath for service "{s}": "{p}"'),
+         {**vc, "s": pick(["analytics", "etl-jobs"]), "p": pick(["/home/dev/py/analytics/.venv/bin/python", "/usr/bin/python3"])}),
+        (3, vi("No include entries specified; assuming {d}"), {**vc, "d": pyroot}),
+        (6, vi("Auto-excluding {p}"), {**vc, "p": pick(["**/node_modules", "**/__pycache__", "**/.*"])}),
+        (3, vi("Assuming Python version {v}"), {**vc, "v": pick(["3.12.3.final.0", "3.11.9.final.0", "3.12"])}),
+        (3, vi("Assuming Python platform {p}"), {**vc, "p": pick(["Linux", "Darwin"])}),
+        (4, vi("Loading pyproject.toml file at {p}"), {**vc, "p": lambda g: pyroot(g) + "/pyproject.toml"}),
+        (3, vi("Loading configuration file at {p}"), {**vc, "p": lambda g: pyroot(g) + "/pyrightconfig.json"}),
+        (3, vi('Pyproject file "{p}" is missing "[tool.pyright]" section.'), {**vc, "p": lambda g: pyroot(g) + "/pyproject.toml"}),
+        (4, vi("Searching for source files"), vc),
+        (5, vi("Found {n} source files"), {**vc, "n": lambda g: g.num(1, 2400)}),
+        (4, vi("Search paths for file://{d}"), {**vc, "d": pyroot}),
+        (8, "  {p}", {"p": pick(["/home/dev/.vscode/extensions/ms-pyright.pyright-1.1.389/dist/typeshed-fallback/stdlib", "/usr/lib/python3.12",
+                                 "/usr/lib/python3.12/lib-dynload", "/home/dev/py/analytics/.venv/lib/python3.12/site-packages",
+                                 "/home/dev/py/analytics/typings"])}),
+        (3, vi("Background analysis({n}) root directory: file://{d}"),
+         {**vc, "n": pick(["1", "2"]), "d": pick(["/home/dev/.vscode/extensions/ms-pyright.pyright-1.1.389/dist"])}),
+        (3, vi("Background analysis({n}) started"), {**vc, "n": pick(["1", "2"])}),
+        (10, vi("Long operation: checking: {f} ({n}ms)"), {**vc, "f": pyfile, "n": lambda g: g.num(2000, 24000)}),
+        (6, vi("Long operation: binding: {f} ({n}ms)"), {**vc, "f": pyfile, "n": lambda g: g.num(2000, 9000)}),
+        (3, vi("Emptying type cache to avoid heap overflow. Used {u}MB out of {t}MB."),
+         {**vc, "u": lambda g: g.num(1500, 4000), "t": pick(["4096", "8192"])}),
+        (3, vi("Enumeration of workspace source files is taking longer than 10 seconds."), vc),
+        (3, vi('File or directory "{p}" does not exist.'), {**vc, "p": lambda g: pyroot(g) + g.r.choice(["/tests/fixtures", "/src", "/typings"])}),
+        (2, vi("venvPath {p} is not a valid directory."), {**vc, "p": pick(["/home/dev/.virtualenvs", "/opt/venvs"])}),
+        (2, ve("Error performing analysis: {e}"), {**vc, "e": pick(["RangeError: Maximum call stack size exceeded", "Error: Debug Failure. False expression."])}),
+    ]
+
+    # ---------------- typescript-language-server and tsserver.log ----------------
+    ts_root = "/home/dev/web/shop"
+    ts_files = [f"{ts_root}/src/index.ts", f"{ts_root}/src/cart/CartView.tsx", f"{ts_root}/src/api/client.ts",
+                f"{ts_root}/src/utils/format.ts", f"{ts_root}/test/cart.test.ts"]
+    ts_projects = [f"{ts_root}/tsconfig.json", f"{ts_root}/tsconfig.app.json", f"{ts_root}/tsconfig.node.json", "/dev/null/inferredProject1*"]
+
+    def seq(g: Gen) -> str:
+        # the logger's message counter, padded to four columns
+        return f"{g.r.choice([g.r.randint(0, 99), g.r.randint(100, 999), g.r.randint(1000, 9999)]):<4}"
+
+    def tfile(g: Gen) -> str:
+        return g.r.choice(ts_files)
+
+    def tproj(g: Gen) -> str:
+        return g.r.choice(ts_projects[:3])
+
+    tk = {"N": seq, "T": clk}
+
+    def ti(msg: str) -> str:
+        return "Info {N} [{T}] " + msg
+
+    tsl = [
+        (3, vi('Using Typescript version ({s}) {v} from path "{p}"'),
+         {**vc, "s": draw(lambda g: g.r.choice([("workspace", "5.6.3", ts_root + "/node_modules/typescript/lib/tsserver.js"),
+                                                ("bundled", "5.4.5", "/usr/lib/node_modules/typescript/lib/tsserver.js")])),
+          "v": then(1), "p": then(2)}),
+        (2, vi("TSServer log file: {p}"), {**vc, "p": lambda g: f"/tmp/tsserver-log-{g.hexs(6)}/tsserver.log"}),
+        (2, ve("<{k}> TSServer exited. Code: {c}. Signal: {s}"), {**vc, "k": pick(["semantic", "syntax"]), "c": pick(["null", "1"]), "s": pick(["SIGTERM", "null", "SIGKILL"])}),
+        (3, ti("Starting TS Server"), tk),
+        (3, ti("Version: {v}"), {**tk, "v": pick(["5.6.3", "5.4.5"])}),
+        (3, ti("Arguments: {a}"), {**tk, "a": pick(["/usr/bin/node /home/dev/web/shop/node_modules/typescript/lib/tsserver.js --serverMode partialSemantic --useInferredProjectPerProjectRoot --disableAutomaticTypingAcquisition --cancellationPipeName /tmp/d5c3/tscancellation* --locale en",
+                                                    "/usr/bin/node /home/dev/web/shop/node_modules/typescript/lib/tsserver.js --useInferredProjectPerProjectRoot --cancellationPipeName /tmp/7a1e/tscancellation* --logVerbosity verbose --logFile /tmp/tsserver-log-7a1e/tsserver.log"])}),
+        (3, ti("Platform: {p} NodeVersion: {n} CaseSensitive: {c}"), {**tk, "p": pick(["linux", "darwin"]), "n": pick(["v20.18.0", "v18.20.4"]), "c": pick(["true", "false"])}),
+        (3, ti("ServerMode: {m} hasUnknownServerMode: undefined"), {**tk, "m": pick(["0", "2"])}),
+        (3, ti("currentDirectory:: {d} useCaseSensitiveFileNames:: {c}"), {**tk, "d": pick([ts_root, "/home/dev"]), "c": pick(["true", "false"])}),
+        (3, ti("libs Location:: {d}"), {**tk, "d": pick([ts_root + "/node_modules/typescript/lib", "/usr/lib/node_modules/typescript/lib"])}),
+        (3, ti("globalTypingsCacheLocation:: {d}"), {**tk, "d": pick(["/home/dev/.cache/typescript/5.6", "/home/dev/.cache/typescript/5.4"])}),
+        (3, ti("Host information {h}"), {**tk, "h": pick(["vscode", "neovim", "typescript-language-server"])}),
+        (8, ti("Search path: {d}"), {**tk, "d": lambda g: tfile(g).rsplit("/", 1)[0]}),
+        (8, ti("For info: {f} :: Config file name: {c}"), {**tk, "f": tfile, "c": tproj}),
+        (5, ti("For info: {f} :: No config files found."), {**tk, "f": pick(["/home/dev/web/shop/scripts/seed.js", "/home/dev/notes/scratch.ts"])}),
+        (4, ti("Creating configuration project {p}"), {**tk, "p": tproj}),
+        (14, ti("FileWatcher:: Added:: WatchInfo: {f} {n} undefined Project: {p} WatchType: {w}"),
+         {**tk, "f": lambda g: g.r.choice([*ts_files, ts_root + "/tsconfig.json", ts_root + "/package.json"]), "n": pick(["2000", "500", "250"]),
+          "p": tproj, "w": pick(["Config file", "Missing file", "Closed Script info", "Extended config file"])}),
+        (12, ti("DirectoryWatcher:: Added:: WatchInfo: {d} {n} undefined Config: {p} WatchType: {w}"),
+         {**tk, "d": pick([ts_root + "/src", ts_root + "/node_modules/@types", ts_root + "/test"]), "n": pick(["1", "0"]), "p": tproj,
+          "w": pick(["Wild card directory", "Type roots", "Failed Lookup Locations"])}),
+        (10, ti("Elapsed:: {ms}ms DirectoryWatcher:: Added:: WatchInfo: {d} {n} undefined Config: {p} WatchType: {w}"),
+         {**tk, "ms": fms, "d": pick([ts_root + "/src", ts_root + "/node_modules/@types", ts_root + "/test"]), "n": pick(["1", "0"]), "p": tproj,
+          "w": pick(["Wild card directory", "Type roots", "Failed Lookup Locations"])}),
+        (14, ti("Starting updateGraphWorker: Project: {p}"), {**tk, "p": pick(ts_projects)}),
+        (14, ti("Finishing updateGraphWorker: Project: {p} projectStateVersion: {v} projectProgramVersion: {q} structureChanged: {s} structureIsReused:: {r} Elapsed: {ms}ms"),
+         {**tk, "p": pick(ts_projects), "v": lambda g: g.num(1, 300), "q": lambda g: g.num(1, 40), "s": pick(["true", "false", "false"]),
+          "r": pick(["Not", "Completely", "SafeModules"]), "ms": fms}),
+        (6, ti("Project '{p}' ({k})"), {**tk, "p": draw(lambda g: g.r.choice([(p, "Configured") for p in ts_projects[:3]] + [(ts_projects[3], "Inferred")])), "k": then(1)}),
+        (6, ti("\tFiles ({n})"), {**tk, "n": lambda g: g.num(1, 2400)}),
+        (5, ti("-----------------------------------------------"), tk),
+        (4, ti("Open files: "), tk),
+        (5, ti("\tFileName: {f} ProjectRootPath: {r}"), {**tk, "f": tfile, "r": pick([ts_root, "undefined"])}),
+        (5, ti("\t\tProjects: {p}"), {**tk, "p": lambda g: ",".join(g.r.sample(ts_projects[:3], g.r.choice([1, 1, 2])))}),
+        (8, ti("FileWatcher:: Triggered with {f} {k}:: WatchInfo: {f2} 500 undefined WatchType: Closed Script info"),
+         {**tk, "f": draw(lambda g: (lambda f: (f, f))(tfile(g))), "k": pick(["1", "2", "0"]), "f2": then(1)}),
+        (6, ti("Project: {p} Detected file add/remove of non supported extension: {f}"),
+         {**tk, "p": tproj, "f": pick([ts_root + "/src/cart/cart.module.css", ts_root + "/src/assets/logo.svg", ts_root + "/.git/index.lock"])}),
+        (5, ti("Scheduled: {a}, Cancelled: {b}"), {**tk, "a": tproj, "b": tproj}),
+        (4, ti("got projects updated in background {f}"), {**tk, "f": lambda g: ",".join(g.r.sample(ts_files, g.r.randint(1, 3)))}),
+        (4, ti("Before ensureProjectForOpenFiles:"), tk),
+        (4, ti("After ensureProjectForOpenFiles:"), tk),
+        (5, ti("AutoImportProviderProject: found {n} root files in {d} dependencies in {ms} ms"), {**tk, "n": lambda g: g.num(0, 600), "d": lambda g: g.num(0, 60), "ms": fms}),
+        (5, ti("getExportInfoMap: cache miss or empty; calculating new results"), tk),
+        (6, ti("getExportInfoMap: done in {ms} ms"), {**tk, "ms": fms}),
+        (6, ti("collectAutoImports: resolved {a} module specifiers, plus {b} ambient and {c} from cache"),
+         {**tk, "a": lambda g: g.num(0, 200), "b": pick(["0", "0", "1"]), "c": lambda g: g.num(0, 400)}),
+        (5, ti("collectAutoImports: response is {s}"), {**tk, "s": pick(["complete", "incomplete"])}),
+        (9, ti("getCompletionData: Get current token: {ms}"), {**tk, "ms": fms}),
+        (9, ti("getCompletionData: Is inside comment: {ms}"), {**tk, "ms": fms}),
+        (9, ti("getCompletionData: Get previous token: {ms}"), {**tk, "ms": fms}),
+        (9, ti("getCompletionData: Semantic work: {ms}"), {**tk, "ms": fms}),
+        (8, ti("getCompletionsAtPosition: getCompletionEntriesFromSymbols: {ms}"), {**tk, "ms": fms}),
+        (10, "Perf {N} [{T}] {i}::{c}: elapsed time (in milliseconds) {ms}",
+         {**tk, "i": lambda g: g.num(1, 3000), "c": pick(["completionInfo", "quickinfo", "getApplicableRefactors", "encodedSemanticClassifications-full",
+                                                           "getCodeFixes", "navtree", "documentHighlights", "references"]), "ms": lambda g: f"{g.r.uniform(0.1, 3000):.4f}"}),
+        (3, "Err {N} [{T}] Exception on executing command {{\"seq\":{i},\"type\":\"request\",\"command\":\"{c}\",\"arguments\":{{\"file\":\"{f}\",\"line\":{l},\"offset\":{o}}}}}:",
+         {**tk, "i": lambda g: g.num(1, 3000), "c": pick(["quickinfo", "completionInfo", "getCodeFixes"]), "f": tfile, "l": lambda g: g.num(1, 900), "o": lambda g: g.num(1, 90)}),
+        (3, "    {e}", {"e": pick(["Debug Failure. False expression: Expected position to be in range",
+                                                     "Cannot read properties of undefined (reading 'flags')", "Maximum call stack size exceeded"])}),
+        (6, '    {{"seq":0,"type":"event","event":"{e}","body":{{"projectName":"{p}","reason":"{r}"}}}}',
+         {"e": pick(["projectLoadingStart"]), "p": tproj,
+          "r": pick(["Creating possible configured project for " + ts_root + "/src/index.ts to open", "Change in config file detected"])}),
+        (6, '    {{"seq":0,"type":"event","event":"projectLoadingFinish","body":{{"projectName":"{p}"}}}}', {"p": tproj}),
+        (4, '    {{"seq":0,"type":"event","event":"typingsInstallerPid","body":{{"pid":{n}}}}}', {"n": lambda g: g.num(1200, 98000)}),
+        (5, '    {{"seq":0,"type":"event","event":"telemetry","body":{{"telemetryEventName":"projectInfo","payload":{{"projectId":"{h}","fileStats":{{"js":{a},"ts":{b},"tsx":{c},"dts":{d}}},"version":"{v}"}}}}}}',
+         {"h": lambda g: g.hexs(64), "a": lambda g: g.num(0, 40), "b": lambda g: g.num(1, 900), "c": lambda g: g.num(0, 300), "d": lambda g: g.num(1, 2400),
+          "v": pick(["5.6.3", "5.4.5"])}),
+    ]
+
+    # ---------------- Eclipse JDT language server ----------------
+    jroot = "/home/dev/java/orders-service"
+
+    def jdate(g: Gen) -> str:
+        return f"Dec 3, 2026, {(clock['h'] - 1) % 12 + 1}:{clock['m']:02d}:{clock['s']:02d} {'AM' if clock['h'] < 12 else 'PM'}"
+
+    jk = {**vc, "J": jdate}
+
+    def ji(msg: str) -> str:
+        return vi("{J} " + msg)
+
+    def je(msg: str) -> str:
+        return ve("{J} " + msg)
+
+    def entry_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    jdtls = [
+        (5, ji("Main thread is waiting"), jk),
+        (4, ji(">> initialize"), jk),
+        (4, ji(">> initialized"), jk),
+        (4, ji("Initializing Java Language Server {v}"), {**jk, "v": pick(["1.40.0.202409261450", "1.36.0.202405301306"])}),
+        (4, ji(">> workspace/didChangeConfiguration"), jk),
+        (4, ji(">> registerWatchers'"), jk),
+        (4, ji(">> watchers registered"), jk),
+        (4, ji(">> build jobs finished"), jk),
+        (4, ji("Workspace initialized in {n}ms"), {**jk, "n": lambda g: g.num(800, 90000)}),
+        (3, ji("Importing {k} project(s)"), {**jk, "k": pick(["Maven", "Gradle"])}),
+        (3, ji("Synchronizing projects"), jk),
+        (3, ji("Projects imported in {n}ms"), {**jk, "n": lambda g: g.num(400, 60000)}),
+        (8, ji("ProjectRegistryRefreshJob finished {n}ms"), {**jk, "n": lambda g: g.num(0, 400)}),
+        (12, ji("Reconciled {n}. Took {t} ms"), {**jk, "n": pick(["1", "1", "1", "2"]), "t": ms_small}),
+        (10, ji("Validated {n}. Took {t} ms"), {**jk, "n": pick(["1", "1", "2", "3"]), "t": ms_small}),
+        (6, ji(">> document/{m}"), {**jk, "m": pick(["didOpen", "didChange", "didSave", "didClose", "codeAction", "hover", "completion"])}),
+        (6, ji("Completion request completed"), jk),
+        (3, ji("JVM Runtimes changed, saving new configuration"), jk),
+        (3, ji("Setting {p} as '{n}' JRE"), {**jk, "p": pick(["/usr/lib/jvm/java-21-openjdk-amd64", "/usr/lib/jvm/java-17-openjdk-amd64"]), "n": pick(["JavaSE-21", "JavaSE-17"])}),
+        (2, ji("Static Commands: [{c}]"), {**jk, "c": lambda g: ", ".join(g.r.sample(["java.edit.organizeImports", "java.project.refreshDiagnostics", "java.project.import", "java.navigate.openTypeHierarchy"], g.r.randint(1, 4)))}),
+        (3, je("Error occured while building workspace. Details: "), jk),
+        (3, "message: {m}; code: {c}; resource: {r}",
+         {"m": pick(["The project was not built since its build path is incomplete. Cannot find the class file for java.lang.Object. Fix the build path then try building this project",
+                     "The type java.lang.Object cannot be resolved. It is indirectly referenced from required .class files"]),
+          "c": pick(["0", "16777540"]), "r": pick([jroot + "/pom.xml", jroot + "/src/main/java/com/acme/orders/OrderService.java"])}),
+        (3, je("Initialization failed "), jk),
+        (3, je("Failed to import projects: {e}"), {**jk, "e": pick(["Could not run phased build action using connection to Gradle distribution 'https://services.gradle.org/distributions/gradle-8.10.2-bin.zip'.",
+                                                                      "Project build error: Non-resolvable parent POM for com.acme:orders-service:1.4.0-SNAPSHOT"])}),
+        (3, ji(">> shutdown"), jk),
+        (3, ji("Shutdown received... waking up main thread"), jk),
+        (3, ji(">> exit"), jk),
+        (6, "!ENTRY {p} {s} 0 {t}", {"p": pick(["org.eclipse.jdt.ls.core", "org.eclipse.m2e.core", "org.eclipse.buildship.core"]), "s": pick(["1", "1", "2", "4"]), "t": entry_ts}),
+        (5, "!MESSAGE Reconciled {n}. Took {t} ms", {"n": pick(["1", "1", "2"]), "t": ms_small}),
+        (3, "!MESSAGE ProjectRegistryRefreshJob finished {n}ms", {"n": lambda g: g.num(0, 400)}),
+        (2, "!SESSION {t} -----------------------------------------------", {"t": entry_ts}),
+        (2, "eclipse.buildId=unknown", {}),
+        (2, "java.version={v}", {"v": pick(["21.0.5", "17.0.13"])}),
+    ]
+
+    return clangd + gopls + client + rust + pyright + tsl + jdtls
+
+
+def smarthome_events() -> list[tuple[float, str, dict]]:
+    """Home automation hubs as the people who run them read their logs: Home Assistant core
+    (home-assistant.log in its default '%(asctime)s.%(msecs)03d %(levelname)s (%(threadName)s) [%(name)s]
+    %(message)s' format: setup and bootstrap, the loader's custom-integration warnings, config entries not ready
+    or failing, update coordinators, entity platforms, automations and scripts, the recorder with its
+    migrations and purges, MQTT, HTTP bans, the websocket API, template warnings and blocking-call reports),
+    Zigbee2MQTT 1.x (its 'Zigbee2MQTT:level  date: message' console lines: start-up, herdsman, joins,
+    interviews, configuring, MQTT publishes and received messages, pings, publish failures), ESPHome (device
+    logs as 'esphome logs' prints them with '[time][L][tag:line]:' prefixes: sensors, binary sensors, switches,
+    lights, WiFi, the native API, OTA, slow components; and the dashboard and CLI's 'INFO' lines: compile,
+    upload, API connections, tornado request lines), Node-RED ('3 Dec 12:00:00 - [level] [type:name] message':
+    start-up banner, flows, MQTT broker nodes, the Home Assistant websocket server node, function-node
+    warnings and errors), openHAB 4 (events.log: item commands, state changes and predictions, group changes,
+    thing status, channel triggers, rule status; openhab.log's model loading, UI, script rules and errors)
+    and Z-Wave JS UI (its app lines 'LEVEL MODULE: message' with value and metadata updates, node status, MQTT
+    and the zwave-js driver's CNTRLR and DRIVER lines). Written blind at the thirty-third issue-15 pass's start:
+    before reading the engine or any failure analysis; 180 event types."""
+
+    def esc(text: str) -> str:
+        # render() unescapes doubled braces across the whole line, values included
+        return text.replace("{", "{{").replace("}", "}}")
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def sample_list(pool: list[str], sep: str = ", ", lo: int = 1, hi: int = 4):
+        def f(g: Gen) -> str:
+            return sep.join(g.r.sample(pool, g.r.randint(lo, min(hi, len(pool)))))
+        return f
+
+    # ---------------- Home Assistant core (home-assistant.log) ----------------
+    def ha_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def ha(level: str, thread: str, logger: str, msg: str) -> str:
+        return "{T} " + level + " (" + thread + ") [" + logger + "] " + msg
+
+    domains = ["zha", "mqtt", "hue", "shelly", "esphome", "zwave_js", "met", "sonos", "tplink", "mobile_app"]
+    poll_domains = ["hue", "shelly", "tplink", "met", "sonos", "nut", "unifi", "tado"]
+    entries = [("Living Room Hue Bridge", "hue"), ("Shelly Plug S (shellyplug-s-4a21c3)", "shelly"),
+               ("Home", "met"), ("Kitchen", "sonos"), ("Tado", "tado"), ("UniFi Network", "unifi"),
+               ("Z-Wave JS", "zwave_js"), ("core-mosquitto", "mqtt")]
+    not_ready = ["Cannot connect to host 192.168.1.40:443 ssl:default [Connect call failed ('192.168.1.40', 443)]",
+                 "Timeout while connecting to 192.168.1.52",
+                 "Error communicating with API: Server disconnected",
+                 "Device unavailable"]
+    auth_fail = ["Invalid credentials", "Authentication failed: 401, message='Unauthorized'", "Token has expired"]
+    automations = [("motion_hallway_light", "Motion hallway light"), ("good_night", "Good night"),
+                   ("heating_schedule", "Heating schedule"), ("notify_door_open", "Notify door open"),
+                   ("sunset_lights", "Sunset lights")]
+    steps = ["call service", "delay 0:05:00", "wait for trigger", "choose", "if", "condition", "device_id"]
+    entities_ = ["sensor.living_room_temperature", "light.kitchen", "switch.washing_machine", "binary_sensor.front_door",
+                 "climate.bedroom", "sensor.energy_total", "cover.garage_door", "media_player.kitchen"]
+    ha_ips = ["192.168.1.23", "192.168.1.77", "172.30.32.1", "203.0.113.45"]
+    ha_agents = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+                 "Home Assistant/2026.11.1 (io.robbie.HomeAssistant; build:2026.1101; iOS 18.1.1)",
+                 "python-requests/2.31.0", "curl/8.4.0"]
+    ha_urls = ["/auth/token", "/api/", "/api/states", "/auth/login_flow/a1b2c3d4e5f6", "/api/websocket"]
+    custom = ["hacs", "alexa_media", "frigate", "localtuya", "xiaomi_miot", "browser_mod"]
+    template_warn = ["'dict object' has no attribute 'temperature'", "'None' has no attribute 'attributes'",
+                     "'value_json' is undefined"]
+    templates = ["{{ value_json.temperature }}", "{{ states.sensor.outdoor.attributes.temperature }}",
+                 "{{ value_json.state | int }}", "{{ trigger.to_state.state }}"]
+    db_errors = ["(sqlite3.OperationalError) database is locked",
+                 "(MySQLdb.OperationalError) (2013, 'Lost connection to MySQL server during query')",
+                 "(psycopg2.OperationalError) server closed the connection unexpectedly"]
+    coord_errors = ["Timeout fetching data", "Error requesting data: Cannot connect to host 192.168.1.40:80",
+                    "Invalid response from API: 503", "Connection reset by peer"]
+
+    def ha_worker(g: Gen) -> str:
+        return f"SyncWorker_{g.r.randint(0, 15)}"
+
+    def conn_id(g: Gen) -> str:
+        return str(g.r.randint(139800000000000, 139899999999999))
+
+    hat = {"T": ha_ts}
+    entry = {"t": draw(lambda g: g.r.choice(entries)), "d": then(1)}
+    auto = {"a": draw(lambda g: g.r.choice(automations)), "n": then(1)}
+    hass = [
+        (3, ha("INFO", "MainThread", "homeassistant.bootstrap", "Config directory: {c}"), {**hat, "c": pick(["/config", "/home/homeassistant/.homeassistant"])}),
+        (3, ha("INFO", "MainThread", "homeassistant.setup", "Setting up {d}"), {**hat, "d": pick(domains)}),
+        (14, ha("INFO", "MainThread", "homeassistant.setup", "Setup of domain {d} took {s} seconds"),
+         {**hat, "d": pick(domains), "s": lambda g: f"{g.r.uniform(0, 4):.2f}"}),
+        (5, ha("INFO", "MainThread", "homeassistant.components.{d}", "Setting up {d2}.{p}"),
+         {**hat, "d": draw(lambda g: g.r.choice([("sensor", "template"), ("light", "hue"), ("switch", "shelly"), ("binary_sensor", "zha"), ("sensor", "systemmonitor")])),
+          "d2": then(0), "p": then(1)}),
+        (2, ha("INFO", "MainThread", "homeassistant.bootstrap", "Home Assistant initialized in {s}s"), {**hat, "s": lambda g: f"{g.r.uniform(8, 95):.2f}"}),
+        (2, ha("INFO", "MainThread", "homeassistant.core", "Starting Home Assistant"), hat),
+        (2, ha("INFO", "MainThread", "homeassistant.core", "Stopping Home Assistant"), hat),
+        (3, ha("WARNING", "MainThread", "homeassistant.bootstrap", "Waiting on integrations to complete setup: {l}"),
+         {**hat, "l": sample_list(["zha", "sonos", "unifi", "alexa_media", "hacs"])}),
+        (4, ha("WARNING", "{W}", "homeassistant.loader", "We found a custom integration {c} which has not been tested by Home Assistant. "
+               "This component might cause stability problems, be sure to disable it if you experience issues with Home Assistant"),
+         {**hat, "W": ha_worker, "c": pick(custom)}),
+        (3, ha("ERROR", "MainThread", "homeassistant.setup", "Setup failed for '{d}': Integration not found."), {**hat, "d": pick(["xiaomi_gateway3", "tuya_v2", "nest_protect"])}),
+        (2, ha("ERROR", "MainThread", "homeassistant.setup", "Setup failed for '{d}': Integration failed to initialize."), {**hat, "d": pick(custom)}),
+        (6, ha("WARNING", "MainThread", "homeassistant.config_entries", "Config entry '{t}' for {d} integration not ready yet: {e}; Retrying in background"),
+         {**hat, **entry, "e": pick(not_ready)}),
+        (3, ha("ERROR", "MainThread", "homeassistant.config_entries", "Error setting up entry {t} for {d}"), {**hat, **entry}),
+        (2, ha("ERROR", "MainThread", "homeassistant.config_entries", "Config entry '{t}' for {d} integration could not authenticate: {e}"),
+         {**hat, **entry, "e": pick(auth_fail)}),
+        (3, ha("INFO", "MainThread", "homeassistant.config_entries", "Unloading entry {t} for {d}"), {**hat, **entry}),
+        (30, ha("DEBUG", "MainThread", "homeassistant.components.{d}", "Finished fetching {n} data in {s} seconds (success: {ok})"),
+         {**hat, "d": pick(poll_domains), "n": pick(["hue", "Shelly Plug S", "weather", "UniFi", "NUT UPS"]),
+          "s": lambda g: f"{g.r.uniform(0.002, 9):.3f}", "ok": pick(["True", "True", "True", "False"])}),
+        (6, ha("ERROR", "MainThread", "homeassistant.components.{d}", "Error fetching {n} data: {e}"),
+         {**hat, "d": pick(poll_domains), "n": pick(["hue", "Shelly Plug S", "weather", "UniFi"]), "e": pick(coord_errors)}),
+        (4, ha("INFO", "MainThread", "homeassistant.components.{d}", "Fetching {n} data recovered"),
+         {**hat, "d": pick(poll_domains), "n": pick(["hue", "Shelly Plug S", "weather", "UniFi"])}),
+        (6, ha("WARNING", "MainThread", "homeassistant.components.{d}", "Updating {p} {d2} took longer than the scheduled update interval {i}"),
+         {**hat, "d": draw(lambda g: [g.r.choice(["sensor", "binary_sensor", "switch"])]), "d2": then(0), "p": pick(["command_line", "systemmonitor", "ping", "rest"]), "i": pick(["0:00:30", "0:01:00", "0:00:10"])}),
+        (5, ha("WARNING", "MainThread", "homeassistant.helpers.entity", "Update of {e} is taking over 10 seconds"), {**hat, "e": pick(entities_)}),
+        (16, ha("INFO", "MainThread", "homeassistant.components.automation.{a}", "{n}: Running automation actions"), {**hat, **auto}),
+        (14, ha("INFO", "MainThread", "homeassistant.components.automation.{a}", "{n}: Executing step {s}"), {**hat, **auto, "s": pick(steps)}),
+        (4, ha("WARNING", "MainThread", "homeassistant.components.automation.{a}", "{n}: Already running"), {**hat, **auto}),
+        (3, ha("INFO", "MainThread", "homeassistant.components.automation.{a}", "Initialized trigger {n}"), {**hat, **auto}),
+        (3, ha("ERROR", "MainThread", "homeassistant.components.automation.{a}", "{n}: Error executing script. Service not found for call_service at pos {p}: Unable to find service {s}"),
+         {**hat, **auto, "p": pick(["1", "2", "3"]), "s": pick(["light.turn_onn", "notify.mobile_app_pixel_7", "script.morning"])}),
+        (3, ha("ERROR", "MainThread", "homeassistant.components.automation", "Automation with alias '{n}' failed to setup triggers and has been disabled: {e}"),
+         {**hat, "n": pick(["Motion hallway light", "Sunset lights", "Vacuum when away"]),
+          "e": pick(["Unknown entity 'binary_sensor.hallway_motion'", "extra keys not allowed @ data['for']", "Entity ID sensor.living_room is an invalid entity ID"])}),
+        (3, ha("WARNING", "MainThread", "homeassistant.helpers.script.{s}", "{n}: Error executing script. Invalid data for call_service at pos {p}: {e}"),
+         {**hat, "s": draw(lambda g: g.r.choice([("morning_routine", "Morning routine"), ("arrive_home", "Arrive home")])), "n": then(1),
+          "p": pick(["1", "2"]), "e": pick(["expected float for dictionary value @ data['brightness_pct']", "required key not provided @ data['entity_id']"])}),
+        (7, ha("WARNING", "MainThread", "homeassistant.helpers.template", "Template variable warning: {w} when rendering '{t}'"),
+         {**hat, "w": pick(template_warn), "t": lambda g: esc(g.r.choice(templates))}),
+        (4, ha("ERROR", "MainThread", "homeassistant.helpers.template", "Template variable error: {w} when rendering '{t}'"),
+         {**hat, "w": pick(template_warn), "t": lambda g: esc(g.r.choice(templates))}),
+        # recorder
+        (3, ha("WARNING", "Recorder", "homeassistant.components.recorder.util", "The system could not validate that the sqlite3 database at {p} was shutdown cleanly"),
+         {**hat, "p": pick(["//config/home-assistant_v2.db"])}),
+        (3, ha("WARNING", "Recorder", "homeassistant.components.recorder.migration", "Database is about to upgrade from schema version: {a} to: {b}"),
+         {**hat, "a": pick(["43", "44", "47"]), "b": pick(["48"])}),
+        (3, ha("WARNING", "Recorder", "homeassistant.components.recorder.migration", "Adding columns {c} to table {t}. Note: this can take several minutes on large databases and slow computers. Please be patient!"),
+         {**hat, "c": sample_list(["last_reported_ts", "context_id_bin", "context_user_id_bin", "context_parent_id_bin"]),
+          "t": pick(["states", "events", "statistics"])}),
+        (3, ha("INFO", "Recorder", "homeassistant.components.recorder.migration", "Upgrading recorder db schema to version {v}"), {**hat, "v": pick(["44", "45", "46", "47", "48"])}),
+        (3, ha("INFO", "Recorder", "homeassistant.components.recorder.migration", "Upgrade to version {v} done"), {**hat, "v": pick(["44", "45", "46", "47", "48"])}),
+        (4, ha("ERROR", "Recorder", "homeassistant.components.recorder.core", "Error executing query: {e}"), {**hat, "e": pick(db_errors)}),
+        (3, ha("ERROR", "Recorder", "homeassistant.components.recorder.core", "Error in database connectivity during commit: {e}. (retrying in {n} seconds)"),
+         {**hat, "e": pick(db_errors), "n": pick(["3"])}),
+        (5, ha("WARNING", "Recorder", "homeassistant.components.recorder.db_schema", "State attributes for {e} exceed maximum size of 16384 bytes. This can cause database performance issues; Attributes will not be stored"),
+         {**hat, "e": pick(["sensor.weather_forecast_hourly", "media_player.living_room", "calendar.family", "sensor.nordpool_kwh_se3"])}),
+        (3, ha("WARNING", "MainThread", "homeassistant.components.recorder.core", "The recorder backlog queue reached the maximum size of {n} events; usually, the system is CPU bound, I/O bound, "
+               "or the database is corrupt due to a disk problem; The recorder will stop recording events to avoid running out of memory"),
+         {**hat, "n": pick(["40000", "65536"])}),
+        (3, ha("DEBUG", "Recorder", "homeassistant.components.recorder.purge", "Purging states and events before target {t}"),
+         {**hat, "t": lambda g: f"2026-11-{g.r.randint(20, 26):02d} 04:12:00+00:00"}),
+        (3, ha("DEBUG", "Recorder", "homeassistant.components.recorder.purge", "Deleted {n} states and {m} events"),
+         {**hat, "n": lambda g: g.num(0, 90000), "m": lambda g: g.num(0, 3000)}),
+        # mqtt, http, websocket, loop
+        (4, ha("INFO", "MainThread", "homeassistant.components.mqtt.client", "Connected to MQTT server {h}:{p} ({r})"),
+         {**hat, "h": pick(["core-mosquitto", "192.168.1.10"]), "p": pick(["1883", "8883"]), "r": pick(["0", "Success"])}),
+        (3, ha("WARNING", "MainThread", "homeassistant.components.mqtt.client", "Disconnected from MQTT server {h}:{p} ({r})"),
+         {**hat, "h": pick(["core-mosquitto", "192.168.1.10"]), "p": pick(["1883", "8883"]), "r": pick(["7", "16", "Unspecified error"])}),
+        (4, ha("WARNING", "MainThread", "homeassistant.components.http.ban", "Login attempt or request with invalid authentication from {h} ({i}). Requested URL: '{u}'. ({a})"),
+         {**hat, "h": draw(lambda g: (lambda ip: (g.r.choice([ip, "homeassistant.local", "pixel-7.lan"]), ip))(g.r.choice(ha_ips))), "i": then(1),
+          "u": pick(ha_urls), "a": pick(ha_agents)}),
+        (2, ha("WARNING", "MainThread", "homeassistant.components.http.ban", "Banned IP {i} for too many login attempts"), {**hat, "i": pick(ha_ips)}),
+        (4, ha("WARNING", "MainThread", "homeassistant.components.websocket_api.http.connection", "[{c}] {u} from {i} ({a}): Disconnected: Did not receive auth message within 10 seconds"),
+         {**hat, "c": conn_id, "u": pick(["Anonymous", "Anonymous"]), "i": pick(ha_ips), "a": pick(ha_agents)}),
+        (3, ha("ERROR", "MainThread", "homeassistant.components.websocket_api.http.connection", "[{c}] {u} from {i} ({a}): Client unable to keep up with pending messages. "
+               "Reached {n} pending messages. The system's load is too high or an integration is misbehaving"),
+         {**hat, "c": conn_id, "u": pick(["admin", "Dana", "Node-RED"]), "i": pick(ha_ips), "a": pick(ha_agents), "n": pick(["4096", "2048"])}),
+        (3, ha("WARNING", "MainThread", "homeassistant.util.loop", "Detected blocking call to {f} with args {a} inside the event loop by custom integration '{c}' at {p}, line {l}: {s}"),
+         {**hat, "f": pick(["open", "sleep", "putrequest", "listdir"]), "a": pick(["('/config/.storage/frigate',)", "(2,)", "('GET', '/api/status')"]),
+          "c": pick(custom), "p": pick(["custom_components/localtuya/common.py", "custom_components/xiaomi_miot/core/device.py"]),
+          "l": lambda g: g.num(20, 900), "s": pick(["self._state = await self.hass.async_add_executor_job(self.read)", "time.sleep(2)", "with open(path) as fh:"])}),
+        (2, ha("ERROR", "MainThread", "homeassistant", "Error doing job: Task exception was never retrieved"), hat),
+        (2, ha("ERROR", "MainThread", "homeassistant.core", "Error executing service: <ServiceCall {s} (c:{c}): entity_id={e}>"),
+         {**hat, "s": pick(["light.turn_on", "switch.turn_off", "climate.set_temperature"]), "c": lambda g: g.hexs(26).upper(),
+          "e": lambda g: "['" + "', '".join(g.r.sample(entities_[:4], g.r.randint(1, 3))) + "']"}),
+    ]
+
+    # ---------------- Zigbee2MQTT 1.x ----------------
+    def z2m_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}"
+
+    def z2m(level: str, msg: str) -> str:
+        return "Zigbee2MQTT:" + f"{level:<5}" + " {T}: " + msg
+
+    zdevs = [("kitchen_plug", "0x00124b0022d4d013", "SA-003-Zigbee", "eWeLink", "Zigbee smart plug", "Router"),
+             ("hallway_motion", "0x00158d0004a3b2f1", "RTCGQ11LM", "Aqara", "Motion sensor", "EndDevice"),
+             ("bedroom_bulb", "0x001788010c5a7e2d", "9290022166", "Philips", "Hue white and color ambiance E26/E27/E14", "Router"),
+             ("front_door_contact", "0x00158d000512ab77", "MCCGQ11LM", "Aqara", "Door and window sensor", "EndDevice"),
+             ("living_room_th", "0xa4c1380a9b8e1c22", "TS0201", "TuYa", "Temperature & humidity sensor with display", "EndDevice"),
+             ("ikea_remote", "0x90fd9ffffe6b3c41", "E1743", "IKEA", "TRADFRI ON/OFF switch", "EndDevice")]
+    zdev = {"n": draw(lambda g: g.r.choice(zdevs)), "ieee": then(1), "m": then(2), "v": then(3), "ds": then(4), "ty": then(5)}
+
+    def zpayload(g: Gen) -> str:
+        lq = g.r.randint(0, 255)
+        return esc(g.r.choice([
+            f'{{"linkquality":{lq},"state":"{g.r.choice(["ON", "OFF"])}"}}',
+            f'{{"battery":{g.r.randint(40, 100)},"illuminance":{g.r.randint(0, 900)},"linkquality":{lq},"occupancy":{g.r.choice(["true", "false"])},"voltage":{g.r.randint(2800, 3100)}}}',
+            f'{{"contact":{g.r.choice(["true", "false"])},"linkquality":{lq}}}',
+            f'{{"humidity":{g.r.uniform(30, 70):.1f},"linkquality":{lq},"temperature":{g.r.uniform(16, 26):.1f}}}',
+            f'{{"brightness":{g.r.randint(1, 254)},"color_temp":{g.r.randint(153, 454)},"linkquality":{lq},"state":"ON"}}',
+            f'{{"action":"{g.r.choice(["on", "off", "brightness_move_up", "brightness_stop"])}","linkquality":{lq}}}',
+        ]))
+
+    zclusters = [("genOnOff", "attributeReport"), ("msOccupancySensing", "attributeReport"), ("genBasic", "attributeReport"),
+                 ("msTemperatureMeasurement", "attributeReport"), ("genLevelCtrl", "commandMoveWithOnOff"), ("genOnOff", "commandOn")]
+
+    def zdata(g: Gen) -> str:
+        return esc(g.r.choice([f'{{"onOff":{g.r.randint(0, 1)}}}', f'{{"occupancy":{g.r.randint(0, 1)}}}',
+                               f'{{"measuredValue":{g.r.randint(1500, 2700)}}}', '{"moveMode":0,"rate":83}', '{}']))
+
+    zerrs = ["Error: ZCL command 0x00124b0022d4d013/1 genOnOff.on({}, {\"sendWhen\":\"immediate\",\"timeout\":10000,\"disableResponse\":false}) failed (Data request failed with error: 'MAC no ack' (233))",
+             "Error: ZCL command 0x001788010c5a7e2d/11 genLevelCtrl.moveToLevelWithOnOff failed (Timeout - 31153 - 11 - 43 - 8 - 11 after 10000ms)",
+             "Error: Delivery failed for '31153'"]
+    zt = {"T": z2m_ts}
+    zigbee = [
+        (2, z2m("info", "Logging to console and directory: '{d}' filename: log.txt"), {**zt, "d": pick(["/app/data/log/2026-12-03.08-14-02", "/config/zigbee2mqtt/log/2026-12-03.08-14-02"])}),
+        (2, z2m("info", "Starting Zigbee2MQTT version {v} (commit #{c})"), {**zt, "v": pick(["1.35.3", "1.36.1"]), "c": lambda g: g.hexs(7)}),
+        (2, z2m("info", "Starting zigbee-herdsman ({v})"), {**zt, "v": pick(["0.33.9", "0.40.3"])}),
+        (2, z2m("info", "zigbee-herdsman started ({s})"), {**zt, "s": pick(["resumed", "resumed", "reset"])}),
+        (2, z2m("info", "Coordinator firmware version: '{f}'"),
+         {**zt, "f": lambda g: esc(g.r.choice(['{"meta":{"maintrel":1,"majorrel":2,"minorrel":7,"product":1,"revision":20230507,"transportrev":2},"type":"zStack3x0"}',
+                                               '{"meta":{"maintrel":3,"majorrel":2,"minorrel":7,"product":2,"revision":20240710,"transportrev":2},"type":"zStack3x0"}']))}),
+        (2, z2m("info", "Currently {n} devices are joined:"), {**zt, "n": lambda g: g.num(6, 48)}),
+        (5, z2m("info", "{n} ({ieee}): {m} - {v} {ds} ({ty})"), {**zt, **zdev}),
+        (2, z2m("info", "Zigbee: disabling joining new devices."), zt),
+        (2, z2m("warn", "Zigbee: allowing new devices to join."), zt),
+        (2, z2m("info", "Connecting to MQTT server at {u}"), {**zt, "u": pick(["mqtt://core-mosquitto:1883", "mqtt://192.168.1.10"])}),
+        (2, z2m("info", "Connected to MQTT server"), zt),
+        (3, z2m("info", "Zigbee2MQTT started!"), zt),
+        (60, z2m("info", "MQTT publish: topic 'zigbee2mqtt/{n}', payload '{p}'"), {**zt, "n": lambda g: g.r.choice(zdevs)[0], "p": zpayload}),
+        (12, z2m("debug", "Received MQTT message on '{t}' with data '{d}'"),
+         {**zt, "t": lambda g: f"zigbee2mqtt/{g.r.choice(zdevs[:3:2])[0]}/set", "d": lambda g: esc(g.r.choice(['{"state":"ON"}', '{"state":"TOGGLE"}', '{"brightness":128,"transition":2}']))}),
+        (20, z2m("debug", "Received Zigbee message from '{n}', type '{ty}', cluster '{c}', data '{d}' from endpoint {e} with groupID {gid}"),
+         {**zt, "n": lambda g: g.r.choice(zdevs)[0], "ty": draw(lambda g: g.r.choice(zclusters)[::-1]), "c": then(1), "d": zdata,
+          "e": pick(["1", "1", "11", "2"]), "gid": pick(["0", "0", "0", "null", "1"])}),
+        (4, z2m("info", "Device '{n}' joined"), {**zt, "n": lambda g: g.r.choice(zdevs)[1]}),
+        (4, z2m("info", "Starting interview of '{n}'"), {**zt, "n": lambda g: g.r.choice(zdevs)[1]}),
+        (4, z2m("info", "Successfully interviewed '{n}', device has successfully been paired"), {**zt, "n": lambda g: g.r.choice(zdevs)[1]}),
+        (2, z2m("error", "Failed to interview '{n}', device has not successfully been paired"), {**zt, "n": lambda g: g.r.choice(zdevs)[1]}),
+        (4, z2m("info", "Device '{n}' is supported, identified as: {v} {ds} ({m})"), {**zt, "n": draw(lambda g: (lambda d: (d[1], d[3], d[4], d[2]))(g.r.choice(zdevs))), "v": then(1), "ds": then(2), "m": then(3)}),
+        (3, z2m("warn", "Device '{n}' left the network"), {**zt, "n": lambda g: g.r.choice(zdevs)[0]}),
+        (5, z2m("debug", "Device '{n}' announced itself"), {**zt, "n": lambda g: g.r.choice(zdevs)[0]}),
+        (3, z2m("info", "Configuring '{n}'"), {**zt, "n": lambda g: g.r.choice(zdevs)[0]}),
+        (3, z2m("info", "Successfully configured '{n}'"), {**zt, "n": lambda g: g.r.choice(zdevs)[0]}),
+        (2, z2m("error", "Failed to configure '{n}', attempt {a} ({e})"),
+         {**zt, "n": lambda g: g.r.choice(zdevs)[0], "a": pick(["1", "2", "3"]), "e": pick(["Error: Bind 0x00158d0004a3b2f1/1 msOccupancySensing from '0x00124b0029f0e8a1/1' failed (AREQ - ZDO - bindRsp after 10000ms)",
+                                                                                            "Error: ConfigureReporting 0x001788010c5a7e2d/11 genOnOff([{\"attribute\":\"onOff\",\"minimumReportInterval\":0,\"maximumReportInterval\":3600,\"reportableChange\":0}], {}) failed (Data request failed with error: 'MAC no ack' (233))"])}),
+        (5, z2m("debug", "Successfully pinged '{n}' (attempt {a}/{m})"), {**zt, "n": lambda g: g.r.choice(zdevs[::2])[0], "a": pick(["1", "1", "2"]), "m": pick(["2"])}),
+        (3, z2m("error", "Failed to ping '{n}' (attempt {a}/{m}, {e})"),
+         {**zt, "n": lambda g: g.r.choice(zdevs[::2])[0], "a": pick(["1", "2"]), "m": pick(["2"]), "e": pick(["Read 0x00124b0022d4d013/1 genBasic([\"zclVersion\"], {\"sendWhen\":\"immediate\",\"timeout\":10000}) failed (Timeout - 34215 - 1 - 92 - 0 - 1 after 10000ms)",
+                                                                                                          "Data request failed with error: 'MAC no ack' (233)"])}),
+        (4, z2m("error", "Publish '{t}' '{a}' to '{n}' failed: '{e}'"),
+         {**zt, "t": pick(["set", "set", "get"]), "a": pick(["state", "brightness", "color_temp"]), "n": lambda g: g.r.choice(zdevs[::2])[0], "e": lambda g: esc(g.r.choice(zerrs))}),
+        (2, z2m("warn", "Device '{n}' became unavailable"), {**zt, "n": lambda g: g.r.choice(zdevs)[0]}),
+        (2, z2m("info", "Device '{n}' became available"), {**zt, "n": lambda g: g.r.choice(zdevs)[0]}),
+    ]
+
+    # ---------------- ESPHome: device logs and the dashboard ----------------
+    def esp_ts(g: Gen) -> str:
+        return f"[{hms(g)}]"
+
+    esp_sensors = [("Living Room Temperature", "°C", "1"), ("Living Room Humidity", "%", "1"), ("Power", "W", "1"),
+                   ("WiFi Signal", "dBm", "0"), ("Uptime", "s", "0"), ("Soil Moisture", "%", "0")]
+    esp_bins = ["Motion", "Front Door", "Status", "Button"]
+    esp_switches = ["Relay", "Heater", "Pump"]
+    esp_lights = ["Desk Lamp", "LED Strip"]
+    esp_nodes = ["kitchen-sensor", "garage-relay", "bedroom-ledstrip", "plant-monitor"]
+    esp_ips = ["192.168.1.50", "192.168.1.61", "192.168.1.62", "192.168.1.75"]
+    ha_vers = ["Home Assistant 2026.11.3", "Home Assistant 2026.12.0", "aioesphomeapi"]
+    es = {"T": esp_ts}
+
+    def esp_state(g: Gen):
+        n, u, d = g.r.choice(esp_sensors)
+        return n, f"{g.r.uniform(-10, 900):.5f}", u, d
+
+    esphome = [
+        (45, "{T}[D][sensor:093]: '{n}': Sending state {v} {u} with {d} decimals of accuracy",
+         {**es, "n": draw(esp_state), "v": then(1), "u": then(2), "d": then(3)}),
+        (14, "{T}[D][binary_sensor:036]: '{n}': Sending state {s}", {**es, "n": pick(esp_bins), "s": pick(["ON", "OFF"])}),
+        (5, "{T}[D][binary_sensor:034]: '{n}': Sending initial state {s}", {**es, "n": pick(esp_bins), "s": pick(["ON", "OFF"])}),
+        (6, "{T}[D][switch:012]: '{n}' Turning ON.", {**es, "n": pick(esp_switches)}),
+        (6, "{T}[D][switch:016]: '{n}' Turning OFF.", {**es, "n": pick(esp_switches)}),
+        (10, "{T}[D][switch:055]: '{n}': Sending state {s}", {**es, "n": pick(esp_switches), "s": pick(["ON", "OFF"])}),
+        (6, "{T}[D][light:036]: '{n}' Setting:", {**es, "n": pick(esp_lights)}),
+        (5, "{T}[D][light:047]:   State: {s}", {**es, "s": pick(["ON", "OFF"])}),
+        (5, "{T}[D][light:051]:   Brightness: {b}%", {**es, "b": lambda g: g.num(1, 100)}),
+        (3, "{T}[D][light:085]:   Transition length: {s}s", {**es, "s": lambda g: f"{g.r.choice([0.5, 1.0, 2.0, 5.0]):.1f}"}),
+        (6, "{T}[D][dallas.sensor:143]: '{n}': Got Temperature={t}°C", {**es, "n": pick(["Water Temp", "Outside Probe"]), "t": lambda g: f"{g.r.uniform(2, 60):.1f}"}),
+        (3, "{T}[W][dallas.sensor:162]: '{n}' - Scratch pad checksum invalid!", {**es, "n": pick(["Water Temp", "Outside Probe"])}),
+        (3, "{T}[I][wifi:300]: WiFi Connecting to '{s}'...", {**es, "s": pick(["HomeNet", "HomeNet-IoT"])}),
+        (3, "{T}[I][wifi:617]: WiFi Connected!", es),
+        (3, "{T}[W][wifi:675]: Error while connecting to network.", es),
+        (2, "{T}[W][wifi_esp32:482]: Event: Disconnected ssid='{s}' bssid={b} reason='{r}'",
+         {**es, "s": pick(["HomeNet", "HomeNet-IoT"]), "b": pick(["[redacted]", "74:AC:B9:1F:22:30"]), "r": pick(["Beacon Timeout", "Auth Expired", "Association Leave"])}),
+        (4, "{T}[I][api.connection:1446]: {c} ({i}): Connected successfully", {**es, "c": pick(ha_vers), "i": pick(["192.168.1.10", "172.30.32.1"])}),
+        (3, "{T}[W][api.connection:100]: {c} ({i}): Reading failed: {e}",
+         {**es, "c": pick(ha_vers), "i": pick(["192.168.1.10", "172.30.32.1"]), "e": pick(["Connection reset by peer errno=104", "Connection closed errno=128"])}),
+        (3, "{T}[I][ota:117]: Boot seems successful, resetting boot loop counter.", es),
+        (2, "{T}[D][ota:114]: Starting OTA Update from {i}...", {**es, "i": pick(["192.168.1.10", "192.168.1.23"])}),
+        (2, "{T}[I][ota:449]: OTA update finished!", es),
+        (4, "{T}[W][component:237]: Component {c} took a long time for an operation ({n} ms).",
+         {**es, "c": pick(["api", "wifi", "dallas.sensor", "esp32_ble_tracker", "display"]), "n": lambda g: g.num(31, 900)}),
+        (4, "{T}[W][component:238]: Components should block for at most 30 ms.", es),
+        # dashboard / CLI
+        (2, "INFO Starting dashboard web server on http://0.0.0.0:6052 and configuration dir {d}...", {"d": pick(["/config/esphome", "/config"])}),
+        (8, "INFO {c} {m} {p} ({i}) {t}ms",
+         {"c": pick(["200", "200", "200", "304", "404"]), "m": pick(["GET", "GET", "POST"]),
+          "p": lambda g: g.r.choice(["/devices", "/ping", "/info?configuration=" + g.r.choice(esp_nodes) + ".yaml", "/static/js/esphome/index.js"]),
+          "i": pick(["0.0.0.0", "172.30.32.2"]), "t": lambda g: f"{g.r.uniform(0.5, 80):.2f}"}),
+        (3, "INFO Running command 'esphome --dashboard {a} {f} --device {d}'",
+         {"a": pick(["run", "compile", "upload"]), "f": lambda g: "/config/esphome/" + g.r.choice(esp_nodes) + ".yaml", "d": pick(["OTA", "/dev/ttyUSB0"])}),
+        (3, "INFO Reading configuration {f}...", {"f": lambda g: "/config/esphome/" + g.r.choice(esp_nodes) + ".yaml"}),
+        (3, "INFO Generating C++ source...", {}),
+        (3, "INFO Compiling app...", {}),
+        (3, "INFO Successfully compiled program.", {}),
+        (3, "INFO Uploading {f} ({n} bytes)", {"f": lambda g: "/data/build/" + g.r.choice(esp_nodes) + "/.pioenvs/" + g.r.choice(esp_nodes) + "/firmware.bin", "n": lambda g: g.num(700000, 1800000)}),
+        (3, "INFO Upload took {s} seconds, waiting for result...", {"s": lambda g: f"{g.r.uniform(4, 30):.2f}"}),
+        (3, "INFO OTA successful", {}),
+        (2, "ERROR Connecting to {i} port 3232 failed: [Errno 113] No route to host", {"i": pick(esp_ips)}),
+        (4, "INFO Successfully connected to {n} @ {i} in {s}s", {"n": pick(esp_nodes), "i": pick(esp_ips), "s": lambda g: f"{g.r.uniform(0.01, 3):.3f}"}),
+        (3, "WARNING Can't connect to ESPHome API for {n} @ {i}: {e}",
+         {"n": pick(esp_nodes), "i": pick(esp_ips), "e": pick(["Timeout while connecting to [('192.168.1.62', 6053)]",
+                                                               "Error connecting to [AddrInfo(family=<AddressFamily.AF_INET: 2>, type=<SocketKind.SOCK_STREAM: 1>, proto=6, sockaddr=IPv4Sockaddr(address='192.168.1.61', port=6053))]: [Errno 111] Connect call failed ('192.168.1.61', 6053)"])}),
+    ]
+
+    # ---------------- Node-RED ----------------
+    def nr_ts(g: Gen) -> str:
+        return f"3 Dec {hms(g)}"
+
+    def nr(level: str, msg: str) -> str:
+        return "{T} - [" + level + "] " + msg
+
+    nrt = {"T": nr_ts}
+    broker = {"b": pick(["Mosquitto", "core-mosquitto"]), "u": pick(["mqtt://localhost:1883", "mqtt://core-mosquitto:1883", "mqtts://192.168.1.10:8883"])}
+    fn_names = ["Parse payload", "Format notification", "Compute setpoint", "Filter events"]
+    fn_warn = ["Unexpected payload: undefined", "Temperature out of range", "No entity for device kitchen_plug"]
+    fn_err = ["TypeError: Cannot read properties of undefined (reading 'state')",
+              "SyntaxError: Unexpected token u in JSON at position 0", "ReferenceError: temp is not defined"]
+    nodered = [
+        (2, nr("info", "Node-RED version: v{v}"), {**nrt, "v": pick(["3.1.3", "4.0.5"])}),
+        (2, nr("info", "Node.js  version: v{v}"), {**nrt, "v": pick(["18.19.0", "20.11.1"])}),
+        (2, nr("info", "Loading palette nodes"), nrt),
+        (2, nr("info", "Settings file  : {f}"), {**nrt, "f": pick(["/data/settings.js", "/config/settings.js"])}),
+        (2, nr("info", "Context store  : '{s}' [module={m}]"), {**nrt, "s": pick(["default", "file"]), "m": pick(["memory", "localfilesystem"])}),
+        (2, nr("info", "Flows file     : {f}"), {**nrt, "f": pick(["/data/flows.json", "/config/flows.json"])}),
+        (2, nr("info", "Server now running at {u}"), {**nrt, "u": pick(["http://127.0.0.1:1880/", "https://127.0.0.1:1880/endpoint/"])}),
+        (2, nr("warn", "Missing node modules:"), nrt),
+        (2, nr("info", "Waiting for missing types to be registered:"), nrt),
+        (3, nr("info", "Starting flows"), nrt),
+        (3, nr("info", "Started flows"), nrt),
+        (2, nr("info", "Stopping flows"), nrt),
+        (2, nr("info", "Stopped flows"), nrt),
+        (3, nr("info", "Starting modified {k}"), {**nrt, "k": pick(["flows", "nodes"])}),
+        (3, nr("info", "Started modified {k}"), {**nrt, "k": pick(["flows", "nodes"])}),
+        (5, nr("info", "[mqtt-broker:{b}] Connected to broker: {u}"), {**nrt, **broker}),
+        (4, nr("info", "[mqtt-broker:{b}] Disconnected from broker: {u}"), {**nrt, **broker}),
+        (3, nr("info", "[server:{s}] Connecting to {u}"), {**nrt, "s": pick(["Home Assistant"]), "u": pick(["http://supervisor/core", "http://192.168.1.10:8123"])}),
+        (3, nr("info", "[server:{s}] Connected to {u}"), {**nrt, "s": pick(["Home Assistant"]), "u": pick(["http://supervisor/core", "http://192.168.1.10:8123"])}),
+        (2, nr("error", "[server:{s}] Connection error: {e}"), {**nrt, "s": pick(["Home Assistant"]), "e": pick(["connect ECONNREFUSED 192.168.1.10:8123", "Invalid access token or password"])}),
+        (8, nr("warn", "[function:{n}] {m}"), {**nrt, "n": pick(fn_names), "m": pick(fn_warn)}),
+        (5, nr("error", "[function:{n}] {m}"), {**nrt, "n": pick(fn_names), "m": pick(fn_err)}),
+        (4, nr("error", "[api-call-service:{n}] {m}"),
+         {**nrt, "n": pick(["Turn on hallway", "Set thermostat"]), "m": pick(["Call-service error. service not found", "Call-service error. extra keys not allowed @ data['brightness']"])}),
+        (6, nr("info", "[debug:{n}] {m}"), {**nrt, "n": pick(["msg.payload", "debug 3", "presence"]), "m": pick(["on", "off", "home", "not_home", "21.5"])}),
+    ]
+
+    # ---------------- openHAB 4 (events.log, openhab.log) ----------------
+    def oh_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def oh(level: str, category: str, msg: str) -> str:
+        # [%-5.5p] [%-36.36c]: the category cut to its last 36 characters and padded
+        return "{T} [" + f"{level:<5}" + "] [" + f"{category[-36:]:<36}" + "] - " + msg
+
+    oh_switches = ["LivingRoom_Light", "Kitchen_Plug", "Garden_Pump", "Hallway_Light"]
+    oh_numbers = ["Bedroom_Temperature", "Outdoor_Humidity", "Power_Meter_Watts", "Boiler_Setpoint"]
+    oh_things = ["zwave:device:controller:node5", "mqtt:topic:mosquitto:kitchen_plug", "hue:0210:bridge:bulb3",
+                 "astro:sun:local", "shelly:shellyplug-s:4a21c3"]
+
+    def oh_change(g: Gen):
+        if g.r.random() < 0.5:
+            a, b = g.r.sample(["ON", "OFF"], 2)
+            return g.r.choice(oh_switches), a, b
+        x = g.r.uniform(0, 500)
+        return g.r.choice(oh_numbers), f"{x:.1f}", f"{x + g.r.uniform(-3, 3):.1f}"
+
+    ot = {"T": oh_ts}
+    rules = ["heating-1", "lights_sunset", "notify_door", "presence-away"]
+    openhab = [
+        (30, oh("INFO", "openhab.event.ItemStateChangedEvent", "Item '{i}' changed from {a} to {b}"), {**ot, "i": draw(oh_change), "a": then(1), "b": then(2)}),
+        (16, oh("INFO", "openhab.event.ItemCommandEvent", "Item '{i}' received command {c}"),
+         {**ot, "i": draw(lambda g: g.r.choice([(g.r.choice(oh_switches), g.r.choice(["ON", "OFF"])), (g.r.choice(oh_numbers), f"{g.r.uniform(5, 30):.1f}")])), "c": then(1)}),
+        (10, oh("INFO", "openhab.event.ItemStatePredictedEvent", "Item '{i}' predicted to become {c}"),
+         {**ot, "i": pick(oh_switches), "c": pick(["ON", "OFF"])}),
+        (6, oh("INFO", "openhab.event.ItemStateUpdatedEvent", "Item '{i}' updated to {c}"),
+         {**ot, "i": pick(oh_numbers), "c": lambda g: f"{g.r.uniform(0, 500):.1f}"}),
+        (6, oh("INFO", "openhab.event.GroupItemStateChangedEvent", "Item '{i}' changed from {a} to {b} through {m}"),
+         {**ot, "i": pick(["gLights", "gDownstairs", "gWindows"]), "a": draw(lambda g: g.r.sample(["ON", "OFF"], 2)), "b": then(1), "m": pick(oh_switches)}),
+        (8, oh("INFO", "openhab.event.ThingStatusInfoChangedEvent", "Thing '{t}' changed from {a} to {b}"),
+         {**ot, "t": pick(oh_things), "a": draw(lambda g: g.r.sample(["ONLINE", "UNKNOWN", "INITIALIZING"], 2)), "b": then(1)}),
+        (5, oh("INFO", "openhab.event.ThingStatusInfoChangedEvent", "Thing '{t}' changed from {a} to {b} ({r}): {d}"),
+         {**ot, "t": pick(oh_things), "a": pick(["ONLINE", "UNKNOWN"]), "b": pick(["OFFLINE"]), "r": pick(["COMMUNICATION_ERROR", "BRIDGE_OFFLINE", "CONFIGURATION_ERROR"]),
+          "d": pick(["Node is not communicating with controller", "Device not reachable", "Connection refused"])}),
+        (5, oh("INFO", "openhab.event.ChannelTriggeredEvent", "{c} triggered {e}"),
+         {**ot, "c": pick(["astro:sun:local:rise#event", "astro:sun:local:set#event", "hue:0210:bridge:dimmer1:button-last-event"]), "e": pick(["START", "END", "1002"])}),
+        (6, oh("INFO", "openhab.event.RuleStatusInfoEvent", "{r} updated: {s}"), {**ot, "r": pick(rules), "s": pick(["RUNNING", "IDLE"])}),
+        (2, oh("INFO", "openhab.event.RuleStatusInfoEvent", "{r} updated: UNINITIALIZED (CONFIGURATION_ERROR): {d}"),
+         {**ot, "r": pick(rules), "d": pick(["Validation of rule heating-1 has failed! Invalid Trigger Type: timer.DateTimeTrigger"])}),
+        (3, oh("INFO", "org.openhab.core.model.core.internal.ModelRepositoryImpl", "Loading model '{m}'"),
+         {**ot, "m": pick(["default.items", "heating.rules", "home.things", "default.sitemap", "mapdb.persist"])}),
+        (2, oh("WARN", "org.openhab.core.model.core.internal.ModelRepositoryImpl", "Configuration model '{m}' has errors, therefore ignoring it: {e}"),
+         {**ot, "m": pick(["heating.rules", "home.things"]), "e": pick(["[12,5]: no viable alternative at input 'then'", "[3,1]: missing EOF at 'Thing'"])}),
+        (2, oh("INFO", "org.openhab.ui.internal.UIService", "Started UI on port {p}"), {**ot, "p": pick(["8080"])}),
+        (8, "{T} [INFO ] [{L}] - {m}",
+         {**ot, "L": lambda g: f"{('org.openhab.core.model.script.' + g.r.choice(['Heating', 'Lights', 'Presence']))[-36:]:<36}", "m": pick(["Boiler setpoint set to 21.0", "Sunset: turning lights on", "Everybody left, arming"])}),
+        (3, oh("ERROR", "org.openhab.core.automation.module.script.internal.handler.ScriptActionHandler", "Script execution of rule with UID '{r}' failed: {e}"),
+         {**ot, "r": pick(rules), "e": pick(["An error occurred during the script execution: Could not invoke method: java.lang.Double.parseDouble(java.lang.String) on instance: null in heating",
+                                             "cannot invoke method public abstract org.openhab.core.types.State org.openhab.core.items.Item.getState() on null"])}),
+        (2, oh("WARN", "org.openhab.core.library.items.NumberItem", "Failed to parse state '{s}' for item '{i}'"), {**ot, "s": pick(["NaN", "--", "unavailable"]), "i": pick(oh_numbers)}),
+    ]
+
+    # ---------------- Z-Wave JS UI and the zwave-js driver ----------------
+    def zw_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def zd_ts(g: Gen) -> str:
+        return f"2026-12-03T{hms(g)}.{ms3(g)}Z"
+
+    def node(g: Gen) -> str:
+        return f"{g.r.choice([2, 3, 5, 12, 19, 23, 41]):03d}"
+
+    zw_values = [("37-0-currentValue", "bool"), ("38-0-currentValue", "level"), ("49-0-Air temperature", "temp"),
+                 ("50-0-value-66049", "watt"), ("128-0-level", "level"), ("113-0-Home Security-Motion sensor status", "motion")]
+
+    def zw_val(g: Gen):
+        k, kind = g.r.choice(zw_values)
+        if kind == "bool":
+            a, b = g.r.choice(["true", "false"]), g.r.choice(["true", "false"])
+        elif kind == "level":
+            a, b = g.num(0, 99), g.num(0, 99)
+        elif kind == "motion":
+            a, b = g.r.choice(["0", "8"]), g.r.choice(["0", "8"])
+        else:
+            x = g.r.uniform(0, 40)
+            a, b = f"{x:.2f}", f"{x + g.r.uniform(-1, 1):.2f}"
+        return k, a, b
+
+    zu = {"T": zw_ts}
+    zdt = {"T": zd_ts}
+    zwave = [
+        (2, "{T} INFO APP: Version: {v}", {**zu, "v": pick(["9.27.4", "9.29.1"])}),
+        (2, "{T} INFO MQTT: MQTT is disabled", zu),
+        (2, "{T} INFO MQTT: MQTT client connected", zu),
+        (2, "{T} INFO Z-WAVE: Zwavejs driver is ready", zu),
+        (3, "{T} INFO Z-WAVE: Controller status: {s}", {**zu, "s": pick(["Driver ready", "Scan completed", "Scan started"])}),
+        (40, "{T} INFO Z-WAVE: [Node {n}] Value updated: {k} {a} => {b}", {**zu, "n": node, "k": draw(zw_val), "a": then(1), "b": then(2)}),
+        (14, "{T} INFO Z-WAVE: [Node {n}] Metadata updated: {k}", {**zu, "n": node, "k": lambda g: g.r.choice(zw_values)[0]}),
+        (6, "{T} INFO Z-WAVE: [Node {n}] Value notification: {k} {v}",
+         {**zu, "n": node, "k": pick(["91-0-scene-001", "91-0-scene-002", "32-0-event"]), "v": pick(["0", "3", "255"])}),
+        (6, "{T} INFO Z-WAVE: [Node {n}] Is now {s}", {**zu, "n": node, "s": pick(["awake", "asleep", "dead", "alive"])}),
+        (3, "{T} INFO Z-WAVE: Calling api {f} with args: [ {a}, [length]: 1 ]", {**zu, "f": pick(["refreshInfo", "pingNode", "healNode", "refreshValues"]), "a": lambda g: str(g.r.choice([2, 3, 5, 12, 19]))}),
+        (3, "{T} INFO Z-WAVE: Success zwave api call {f} {r}", {**zu, "f": pick(["getNodes", "pingNode", "setValue"]), "r": pick(["undefined", "true", "false"])}),
+        (5, "{T} CNTRLR « [Node {n}] received wakeup notification", {**zdt, "n": node}),
+        (5, "{T} CNTRLR   [Node {n}] The node is now awake.", {**zdt, "n": node}),
+        (4, "{T} CNTRLR   [Node {n}] The node is now asleep.", {**zdt, "n": node}),
+        (3, "{T} CNTRLR   [Node {n}] The node is now dead.", {**zdt, "n": node}),
+        (3, "{T} CNTRLR   [Node {n}] The node is now alive.", {**zdt, "n": node}),
+        (3, "{T} CNTRLR   [Node {n}] Beginning interview - last completed stage: {s}", {**zdt, "n": node, "s": pick(["None", "ProtocolInfo", "NodeInfo", "CommandClasses"])}),
+        (3, "{T} CNTRLR   [Node {n}] Interview stage completed: {s}", {**zdt, "n": node, "s": pick(["ProtocolInfo", "NodeInfo", "CommandClasses", "OverwriteConfig", "Complete"])}),
+        (10, "{T} CNTRLR   [Node {n}] [~] [{c}] {p}: {a} => {b} [Endpoint {e}]",
+         {**zdt, "n": node, "c": draw(lambda g: g.r.choice([("Binary Switch", "currentValue", "false", "true"), ("Multilevel Switch", "currentValue", g.num(0, 99), g.num(0, 99)),
+                                                              ("Multilevel Sensor", "Air temperature", f"{g.r.uniform(15, 25):.1f}", f"{g.r.uniform(15, 25):.1f}"),
+                                                              ("Battery", "level", g.num(50, 100), g.num(50, 100))])),
+          "p": then(1), "a": then(2), "b": then(3), "e": pick(["0", "0", "1", "2"])}),
+        (4, "{T} CNTRLR » [Node {n}] pinging the node...", {**zdt, "n": node}),
+        (3, "{T} CNTRLR « [Node {n}] ping successful", {**zdt, "n": node}),
+        (2, "{T} CNTRLR   [Node {n}] The node did not respond after {a} attempts, it is presumed dead", {**zdt, "n": node, "a": pick(["3"])}),
+        (3, "{T} DRIVER   all queues {s}", {**zdt, "s": pick(["idle", "busy"])}),
+        (2, "{T} DRIVER   Failed to send the message after {a} attempts", {**zdt, "a": pick(["3"])}),
+        (2, "{T} DRIVER   Dropping message with invalid payload", zdt),
+    ]
+
+    return hass + zigbee + esphome + nodered + openhab + zwave
+
+
+def imaging_events() -> list[tuple[float, str, dict]]:
+    """Medical imaging (DICOM) servers and tools as a radiology department's PACS operators log them: Orthanc
+    (its glog lines with the thread name: start-up, configuration and plugins with the DICOMweb and PostgreSQL
+    plugins, DICOM associations, C-STORE, C-FIND and C-MOVE requests, outgoing associations, the REST API with
+    --verbose, the jobs engine, storage recycling, errors), dcm4chee-arc 5 (WildFly's server.log: the server's
+    WFLY start-up and deployment lines, dcm4che's connection and association lines with their A-ASSOCIATE,
+    DIMSE and release messages flattened to one line, patient and study creation, duplicate and failed stores,
+    the QIDO-RS, WADO-RS and STOW-RS request lines, the purge and retrieve schedulers), DCMTK's storescp,
+    findscu and movescu (-v, their 'I:', 'W:', 'E:' and 'F:' lines appended to the scripts' logs), a
+    Horos/OsiriX-style DICOM listener as its NSLog lines show in the console log (listener start, incoming
+    associations, stores, database imports, auto-routing, send failures), the Conquest DICOM server
+    (serverstatus.log: UPACS threads, association packet fields, written and rewritten files, queries, moves,
+    sends, errors) and the OHIF viewer's server-side nginx proxy in front of the DICOMweb back ends (the
+    combined access log of its DICOMweb requests, its error log with upstream failures, the container's
+    entrypoint). Written blind at the thirty-third issue-15 pass's start: before reading the engine or any
+    failure analysis; 145 event types."""
+
+    def draw(make):
+        # draws related values together; later slots of the line read them with then(i)
+        def f(g: Gen) -> str:
+            g.drawn = tuple(make(g))
+            return g.drawn[0]
+        return f
+
+    def us6(g: Gen) -> str:
+        return g.num(0, 999999).rjust(6, "0")
+
+    def ms3(g: Gen) -> str:
+        return g.num(0, 999).rjust(3, "0")
+
+    def uid(g: Gen) -> str:
+        # a DICOM UID under an invented root
+        return "1.2.826.0.1.3680043.8.498." + ".".join(g.num(1, 99999) for _ in range(g.r.randint(2, 4)))
+
+    def ouid(g: Gen) -> str:
+        # Orthanc's identifier: a SHA-1 cut into five groups of eight
+        h = g.hexs(40)
+        return "-".join(h[i:i + 8] for i in range(0, 40, 8))
+
+    def patid(g: Gen) -> str:
+        return g.r.choice(["PID", "MRN", ""]) + g.num(100000, 9999999)
+
+    aets = ["CT_SCANNER1", "MR_SIEMENS", "US_ROOM3", "CR_ER", "WORKSTATION7", "STORESCU", "FINDSCU", "MOVESCU"]
+    peers = ["HOROS", "OSIRIX_RAD2", "ORTHANC", "DCM4CHEE", "CONQUESTSRV1"]
+    ips = ["10.20.1.15", "10.20.1.42", "10.20.3.7", "192.168.50.12", "127.0.0.1"]
+    mods = ["CT", "MR", "US", "CR", "DX", "MG", "SR"]
+    sops = [("1.2.840.10008.5.1.4.1.1.2", "CT Image Storage", "CT"), ("1.2.840.10008.5.1.4.1.1.4", "MR Image Storage", "MR"),
+            ("1.2.840.10008.5.1.4.1.1.1", "Computed Radiography Image Storage", "CR"),
+            ("1.2.840.10008.5.1.4.1.1.6.1", "Ultrasound Image Storage", "US"),
+            ("1.2.840.10008.5.1.4.1.1.1.1", "Digital X-Ray Image Storage - For Presentation", "DX"),
+            ("1.2.840.10008.5.1.4.1.1.88.11", "Basic Text SR Storage", "SR")]
+    tsyn = [("1.2.840.10008.1.2", "Implicit VR Little Endian"), ("1.2.840.10008.1.2.1", "Explicit VR Little Endian"),
+            ("1.2.840.10008.1.2.4.70", "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])"),
+            ("1.2.840.10008.1.2.4.90", "JPEG 2000 Image Compression (Lossless Only)")]
+    levels = ["PATIENT", "STUDY", "SERIES", "IMAGE"]
+    pdv = pick(["16372", "16372", "116778", "32756", "65524"])
+
+    # ---------------- Orthanc (glog with the thread name) ----------------
+    def glog_ts(g: Gen) -> str:
+        return f"1203 {hms(g)}.{us6(g)}"
+
+    def th(names):
+        return lambda g: f"{g.r.choice(names):>16}"
+
+    http_th = th(["HTTP-0", "HTTP-1", "HTTP-3", "HTTP-7", "HTTP-12"])
+    dicom_th = th(["DICOM-0", "DICOM-1", "DICOM-3", "DICOM-4"])
+    job_th = th(["JOBS-WORKER-0", "JOBS-WORKER-1"])
+    def main_th(g):
+        return f"{'MAIN':>16}"
+    o = {"G": glog_ts}
+    oh = {**o, "TH": http_th}
+    od = {**o, "TH": dicom_th}
+    oj = {**o, "TH": job_th}
+    om = {**o, "TH": main_th}
+    job_types = ["DicomModalityStore", "DicomMoveScu", "Archive", "ResourceModification", "MergeStudy", "Media"]
+    orthanc_uris = ["/instances", "/studies", "/patients", "/tools/find", "/system", "/changes?since={n}&limit=100",
+                    "/studies/{o}/archive", "/instances/{o}/preview", "/series/{o}/ordered-slices", "/dicom-web/studies",
+                    "/dicom-web/studies/{u}/series", "/dicom-web/studies/{u}/series/{u}/metadata", "/modalities/{m}/store",
+                    "/jobs/{j}", "/app/explorer.html", "/ui/app/"]
+
+    def orthanc_uri(g: Gen) -> str:
+        return (g.r.choice(orthanc_uris).replace("{n}", g.num(0, 90000)).replace("{o}", ouid(g))
+                .replace("{u}", uid(g)).replace("{m}", g.r.choice(["pacs", "horos", "conquest"])).replace("{j}", g.uuid()))
+
+    orthanc_http_errors = ["Unknown resource", "Bad request", "Inexistent tag", "Bad file format",
+                           "The specified path does not point to a regular file: /var/lib/orthanc/db/"]
+    orthanc = [
+        (3, "W{G} {TH} main.cpp:2024] Orthanc version: {v}", {**om, "v": pick(["1.12.3", "1.12.4", "1.12.5"])}),
+        (3, 'W{G} {TH} OrthancConfiguration.cpp:57] Reading the configuration from: "{p}"',
+         {**om, "p": pick(["/etc/orthanc/", "/etc/orthanc/orthanc.json", "/tmp/orthanc.json"])}),
+        (3, "W{G} {TH} main.cpp:1612] Loading plugin(s) from: {p}",
+         {**om, "p": pick(["/usr/share/orthanc/plugins", "/usr/local/share/orthanc/plugins", "/run/orthanc/plugins"])}),
+        (5, "W{G} {TH} PluginsManager.cpp:269] Registering plugin '{n}' (version {v})",
+         {**om, "n": pick(["dicom-web", "postgresql-index", "postgresql-storage", "orthanc-explorer-2", "gdcm", "python"]),
+          "v": pick(["1.16", "6.2", "1.4.1", "1.12.4", "mainline"])}),
+        (3, "W{G} {TH} Plugin.cpp:602] URI to the DICOMweb REST API: {u}", {**om, "u": pick(["/dicom-web/"])}),
+        (3, "W{G} {TH} Plugin.cpp:610] URI to the WADO-URI API: {u}", {**om, "u": pick(["/wado"])}),
+        (3, "W{G} {TH} PostgreSQLIndex.cpp:94] The index plugin will use {n} connection(s) to the database, and will retry up to {r} time(s) in the case of a collision",
+         {**om, "n": pick(["1", "5", "10"]), "r": pick(["10"])}),
+        (3, "W{G} {TH} main.cpp:1307] DICOM server listening with AET {a} on port: {p}", {**om, "a": pick(["ORTHANC", "ORTHANC_RAD"]), "p": pick(["4242", "104", "11112"])}),
+        (3, "W{G} {TH} HttpServer.cpp:2095] HTTP server listening on port: {p} (HTTPS encryption is {h}, remote access is {r})",
+         {**om, "p": pick(["8042"]), "h": pick(["disabled", "enabled"]), "r": pick(["allowed", "not allowed"])}),
+        (3, "W{G} {TH} main.cpp:926] Orthanc has started", om),
+        (2, "W{G} {TH} main.cpp:1929] Orthanc is stopping", om),
+        (2, "W{G} {TH} main.cpp:1934] Orthanc has stopped", om),
+        (4, "W{G} {TH} ServerContext.cpp:541] Disk compression is {s}", {**om, "s": pick(["disabled", "enabled"])}),
+        (3, "W{G} {TH} HttpServer.cpp:2071] HTTP compression is {s}", {**om, "s": pick(["enabled", "disabled"])}),
+        (4, "W{G} {TH} main.cpp:1566] Registering a plugin from: {p}",
+         {**om, "p": pick(["/usr/share/orthanc/plugins/libOrthancDicomWeb.so", "/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so",
+                           "/usr/share/orthanc/plugins/libOrthancPostgreSQLStorage.so", "/usr/share/orthanc/plugins/libOrthancExplorer2.so"])}),
+        (2, "W{G} {TH} main.cpp:1831] Using a custom database from plugins", om),
+        (2, "W{G} {TH} main.cpp:1846] Using a custom storage area from plugins", om),
+        (3, "W{G} {TH} ServerIndex.cpp:324] Starting the database with {n} patients, max storage size {s} MB",
+         {**om, "n": lambda g: g.num(0, 90000), "s": pick(["0", "512000", "1048576"])}),
+        (30, "I{G} {TH} CommandDispatcher.cpp:491] Association Received from AET {a} on IP {ip}", {**od, "a": pick(aets), "ip": pick(ips)}),
+        (24, "I{G} {TH} CommandDispatcher.cpp:689] Association Acknowledged (Max Send PDV: {n})", {**od, "n": pdv}),
+        (16, "I{G} {TH} CommandDispatcher.cpp:913] DUL Peer Requested Release", od),
+        (20, "I{G} {TH} CommandDispatcher.cpp:920] Association Release", od),
+        (4, "I{G} {TH} CommandDispatcher.cpp:929] Association Aborted", od),
+        (5, "W{G} {TH} CommandDispatcher.cpp:611] Rejected association, because of no presentation context was accepted: {a} on IP {ip}",
+         {**od, "a": pick(aets), "ip": pick(ips)}),
+        (40, "I{G} {TH} StoreScp.cpp:228] Incoming Store request from AET {a} on IP {ip}, calling AET {c}",
+         {**od, "a": pick(aets), "ip": pick(ips), "c": pick(["ORTHANC", "ORTHANC_RAD"])}),
+        (38, "I{G} {TH} ServerContext.cpp:766] New instance stored", od),
+        (10, "I{G} {TH} ServerContext.cpp:723] Already stored", od),
+        (8, "I{G} {TH} FindScp.cpp:157] Incoming Find request from AET {a} on IP {ip}, calling AET {c}",
+         {**od, "a": pick(aets), "ip": pick(ips), "c": pick(["ORTHANC", "ORTHANC_RAD"])}),
+        (7, "I{G} {TH} main.cpp:118] No limit on the number of C-FIND results at the Patient, Study and Series levels", od),
+        (6, "I{G} {TH} main.cpp:128] No limit on the number of C-FIND results at the Instance level", od),
+        (4, "I{G} {TH} PluginsManager.cpp:171] Received worklist query from remote modality {a}:", {**od, "a": pick(["US_ROOM3", "CT_SCANNER1", "MR_SIEMENS"])}),
+        (6, "W{G} {TH} OrthancMoveRequestHandler.cpp:372] Move-SCU request received for AET: {a}", {**od, "a": pick(peers)}),
+        (8, "I{G} {TH} DicomAssociation.cpp:368] Opening a DICOM association from {a} to AET {b} on host {ip}:{p}",
+         {**o, "TH": job_th, "a": pick(["ORTHANC", "ORTHANC_RAD"]), "b": pick(peers), "ip": pick(ips), "p": pick(["104", "11112", "4242", "5678"])}),
+        (8, "I{G} {TH} DicomStoreUserConnection.cpp:435] Sending instance {o} to modality \"{m}\"",
+         {**oj, "o": ouid, "m": pick(["pacs", "horos", "conquest"])}),
+        (12, "I{G} {TH} JobsEngine.cpp:100] Executing job with priority {p} in worker thread {w}: {j}",
+         {**oj, "p": pick(["0", "0", "10"]), "w": pick(["0", "1"]), "j": lambda g: g.uuid()}),
+        (10, "I{G} {TH} JobsRegistry.cpp:656] New job submitted with priority {p}: {j}",
+         {**oh, "p": pick(["0", "0", "10"]), "j": lambda g: g.uuid()}),
+        (9, "I{G} {TH} JobsRegistry.cpp:429] Job has completed with success: {j}", {**oj, "j": lambda g: g.uuid()}),
+        (3, "W{G} {TH} JobsRegistry.cpp:444] Job has completed with failure: {j}", {**oj, "j": lambda g: g.uuid()}),
+        (4, "I{G} {TH} JobsRegistry.cpp:469] Job {j} of type {t} has been resubmitted",
+         {**oh, "j": lambda g: g.uuid(), "t": pick(job_types)}),
+        (55, "I{G} {TH} HttpServer.cpp:1254] (http) {m} {u}", {**oh, "m": pick(["GET", "GET", "GET", "POST", "DELETE"]), "u": orthanc_uri}),
+        (5, "E{G} {TH} HttpServer.cpp:1356] Exception in the HTTP handler: {e}", {**oh, "e": pick(orthanc_http_errors)}),
+        (3, "E{G} {TH} PluginsManager.cpp:153] Exception while invoking plugin service {n}: {e}",
+         {**oh, "n": pick(["2007", "3002", "1020"]), "e": pick(["Unknown resource", "Database locked", "Plugin error"])}),
+        (3, "E{G} {TH} DicomAssociation.cpp:428] (dicom) {e}",
+         {**oj, "e": pick(["DicomAssociation - connecting to AET \"CONQUESTSRV1\": Failed to establish association (TCP Initialization Error: Connection refused)",
+                                              "DicomAssociation - connecting to AET \"HOROS\": Failed to establish association (Association Rejected)",
+                                              "DicomAssociation - C-STORE to AET \"DCM4CHEE\": Peer aborted Association (or never connected)"])}),
+        (4, "W{G} {TH} ServerIndex.cpp:2112] Recycling one patient: {o}", {**od, "o": ouid}),
+        (3, "E{G} {TH} ServerContext.cpp:812] Store failed: {e}", {**od, "e": pick(["The file storage is full", "Cannot write to file", "Bad file format"])}),
+        (5, "W{G} {TH} ServerIndex.cpp:1840] Stable {l}: {o}", {**o, "TH": th(["HOUSEKEEPER"]), "l": pick(["patient", "study", "series"]), "o": ouid}),
+    ]
+
+    # ---------------- dcm4chee-arc 5 (WildFly server.log) ----------------
+    def wf_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)},{ms3(g)}"
+
+    def assoc(g: Gen) -> str:
+        return f"DCM4CHEE<-{g.r.choice(aets)}({g.r.randint(1, 9999)})"
+
+    def sock(g: Gen) -> str:
+        return f"Socket[addr=/{g.r.choice(ips)},port={g.port()},localport={g.r.choice(['11112', '2762'])}]"
+
+    def sop_draw(g: Gen):
+        c, n, _ = g.r.choice(sops)
+        t, tn = g.r.choice(tsyn)
+        return c, n, uid(g), t, tn
+
+    def dimse_th(g: Gen) -> str:
+        return f"DicomWorker-{g.r.randint(1, 24)}"
+
+    def task_th(g: Gen) -> str:
+        return f"default task-{g.r.randint(1, 64)}"
+
+    dc = {"T": wf_ts, "A": assoc}
+    dcw = {**dc, "TH": dimse_th}
+    dct = {"T": wf_ts, "TH": task_th}
+    ear = pick(["dcm4chee-arc-ear-5.31.2-psql-secure.ear", "dcm4chee-arc-ear-5.31.2-psql.ear"])
+    rs_users = pick(["admin", "radiologist1", "null", "ohif-proxy"])
+    qido = ["/dcm4chee-arc/aets/DCM4CHEE/rs/studies?includefield=all&offset=0&limit=21",
+            "/dcm4chee-arc/aets/DCM4CHEE/rs/studies?PatientID={p}", "/dcm4chee-arc/aets/DCM4CHEE/rs/studies/{u}/series",
+            "/dcm4chee-arc/aets/DCM4CHEE/rs/studies/{u}/series/{u}/instances", "/dcm4chee-arc/aets/DCM4CHEE/rs/mwlitems"]
+    wado = ["/dcm4chee-arc/aets/DCM4CHEE/rs/studies/{u}/series/{u}/metadata",
+            "/dcm4chee-arc/aets/DCM4CHEE/rs/studies/{u}/series/{u}/instances/{u}/frames/1",
+            "/dcm4chee-arc/aets/DCM4CHEE/rs/studies/{u}/series/{u}/instances/{u}/rendered",
+            "/dcm4chee-arc/aets/DCM4CHEE/rs/studies/{u}"]
+
+    def rs_uri(pool):
+        def f(g: Gen) -> str:
+            s = g.r.choice(pool).replace("{p}", patid(g))
+            while "{u}" in s:
+                s = s.replace("{u}", uid(g), 1)
+            return s
+        return f
+
+    dcm4chee = [
+        (2, "{T} INFO  [org.jboss.as] (MSC service thread 1-2) WFLYSRV0049: WildFly Full {v} (WildFly Core {c}) starting",
+         {"T": wf_ts, "v": pick(["26.1.3.Final"]), "c": pick(["18.1.2.Final"])}),
+        (2, "{T} INFO  [org.jboss.as] (Controller Boot Thread) WFLYSRV0025: WildFly Full {v} (WildFly Core {c}) started in {ms}ms - "
+            "Started {a} of {b} services ({l} services are lazy, passive or on-demand) - Server configuration file in use: {f}",
+         {"T": wf_ts, "v": pick(["26.1.3.Final"]), "c": pick(["18.1.2.Final"]), "ms": lambda g: g.num(18000, 90000),
+          "a": lambda g: g.num(1200, 1600), "b": lambda g: g.num(1700, 1900), "l": lambda g: g.num(300, 480), "f": pick(["dcm4chee-arc.xml"])}),
+        (2, '{T} INFO  [org.jboss.as.server] (ServerService Thread Pool -- 80) WFLYSRV0010: Deployed "{e}" (runtime-name : "{r}")',
+         {"T": wf_ts, "e": draw(lambda g: (lambda e: (e, e))(ear(g))), "r": then(1)}),
+        (4, "{T} INFO  [org.wildfly.extension.undertow] (ServerService Thread Pool -- {n}) WFLYUT0021: Registered web context: '{c}' for server 'default-server'",
+         {"T": wf_ts, "n": lambda g: g.num(70, 95), "c": pick(["/dcm4chee-arc", "/dcm4chee-arc/ui2", "/dcm4chee-arc/xdsi", "/dcm4chee-arc/hl7"])}),
+        (3, "{T} INFO  [org.dcm4che3.net.Connection] (EE-ManagedExecutorService-default-Thread-{n}) Start TCP Listener on {a}",
+         {"T": wf_ts, "n": lambda g: g.num(1, 4), "a": pick(["/0.0.0.0:11112", "/0.0.0.0:2762", "/0.0.0.0:2575"])}),
+        (2, "{T} INFO  [org.dcm4che3.net.Connection] (EE-ManagedExecutorService-default-Thread-{n}) Stop TCP Listener on {a}",
+         {"T": wf_ts, "n": lambda g: g.num(1, 4), "a": pick(["/0.0.0.0:11112", "/0.0.0.0:2762", "/0.0.0.0:2575"])}),
+        (26, "{T} INFO  [org.dcm4che3.net.Connection] (DicomListener-{n}) Accept connection {s}", {"T": wf_ts, "n": lambda g: g.num(1, 3), "s": sock}),
+        (24, "{T} INFO  [org.dcm4che3.net.Association] ({TH}) {A} >> A-ASSOCIATE-RQ", dcw),
+        (22, "{T} INFO  [org.dcm4che3.net.Association] ({TH}) {A} << A-ASSOCIATE-AC", dcw),
+        (4, "{T} INFO  [org.dcm4che3.net.Association] ({TH}) {A} << A-ASSOCIATE-RJ[result: {r}, source: {s}, reason: {why}]",
+         {**dcw, "r": pick(["1 - rejected-permanent", "2 - rejected-transient"]), "s": pick(["1 - service-user", "3 - service-provider (Presentation related function)"]),
+          "why": pick(["3 - called-AE-title-not-recognized", "2 - calling-AE-title-not-recognized", "2 - local-limit-exceeded"])}),
+        (42, "{T} INFO  [org.dcm4che3.net.Dimse] ({TH}) {A} >> {m}:C-STORE-RQ[pcid={p}, prior=0 cuid={c} - {cn} iuid={i} - ? tsuid={t} - {tn}]",
+         {**dcw, "m": lambda g: g.num(1, 900), "p": lambda g: str(g.r.randrange(1, 40, 2)), "c": draw(sop_draw), "cn": then(1), "i": then(2), "t": then(3), "tn": then(4)}),
+        (40, "{T} INFO  [org.dcm4che3.net.Dimse] ({TH}) {A} << {m}:C-STORE-RSP[pcid={p}, status={s}H iuid={i} - ?]",
+         {**dcw, "m": lambda g: g.num(1, 900), "p": lambda g: str(g.r.randrange(1, 40, 2)), "s": pick(["0", "0", "0", "0", "b000", "a700"]), "i": uid}),
+        (10, "{T} INFO  [org.dcm4che3.net.Dimse] ({TH}) {A} >> {m}:C-FIND-RQ[pcid={p}, prior=0 cuid={c} - {cn} tsuid=1.2.840.10008.1.2 - Implicit VR Little Endian]",
+         {**dcw, "m": lambda g: g.num(1, 20), "p": pick(["1", "3", "5"]),
+          "c": draw(lambda g: g.r.choice([("1.2.840.10008.5.1.4.1.2.2.1", "Study Root Query/Retrieve Information Model - FIND"),
+                                          ("1.2.840.10008.5.1.4.1.2.1.1", "Patient Root Query/Retrieve Information Model - FIND"),
+                                          ("1.2.840.10008.5.1.4.31", "Modality Worklist Information Model - FIND")])), "cn": then(1)}),
+        (8, "{T} INFO  [org.dcm4che3.net.Dimse] ({TH}) {A} << {m}:C-FIND-RSP[pcid={p}, status=0H]", {**dcw, "m": lambda g: g.num(1, 20), "p": pick(["1", "3", "5"])}),
+        (6, "{T} INFO  [org.dcm4che3.net.Dimse] ({TH}) {A} >> {m}:C-MOVE-RQ[pcid={p}, prior=0 dest={d} cuid=1.2.840.10008.5.1.4.1.2.2.2 - Study Root Query/Retrieve Information Model - MOVE]",
+         {**dcw, "m": lambda g: g.num(1, 20), "p": pick(["1", "3", "5"]), "d": pick(peers)}),
+        (5, "{T} INFO  [org.dcm4che3.net.Dimse] ({TH}) {A} << {m}:C-MOVE-RSP[pcid={p}, completed={c}, failed={f}, warning=0, status={s}H]",
+         {**dcw, "m": lambda g: g.num(1, 20), "p": pick(["1", "3", "5"]), "c": lambda g: g.num(0, 900), "f": pick(["0", "0", "0", "2"]), "s": pick(["0", "0", "b000"])}),
+        (7, "{T} INFO  [org.dcm4che3.net.Dimse] ({TH}) {A} >> {m}:C-ECHO-RQ[pcid={p}, cuid=1.2.840.10008.1.1 - Verification SOP Class tsuid=1.2.840.10008.1.2 - Implicit VR Little Endian]",
+         {**dcw, "m": pick(["1"]), "p": pick(["1"])}),
+        (20, "{T} INFO  [org.dcm4che3.net.Association] ({TH}) {A} >> A-RELEASE-RQ", dcw),
+        (20, "{T} INFO  [org.dcm4che3.net.Association] ({TH}) {A} << A-RELEASE-RP", dcw),
+        (4, "{T} INFO  [org.dcm4che3.net.Association] ({TH}) {A} >> A-ABORT[source: {s}, reason: {r}]",
+         {**dcw, "s": pick(["0 - service-user", "2 - service-provider"]), "r": pick(["0 - reason-not-specified", "2 - unexpected-PDU"])}),
+        (20, "{T} INFO  [org.dcm4che3.net.Association] ({TH}) {A}: close {s}", {**dcw, "s": sock}),
+        (6, "{T} INFO  [org.dcm4chee.arc.patient.impl.PatientServiceEJB] ({TH}) {A}: Create Patient[pk={pk}, id={pid}^^^{iss}]",
+         {**dcw, "pk": lambda g: g.num(1, 900000), "pid": patid, "iss": pick(["HOSP_A", "RIS", "ADT"])}),
+        (5, "{T} INFO  [org.dcm4chee.arc.store.impl.StoreServiceEJB] ({TH}) {A}: Create Study[pk={pk}, uid={u}, id={sid}]",
+         {**dcw, "pk": lambda g: g.num(1, 900000), "u": uid, "sid": lambda g: g.num(1, 99999)}),
+        (8, "{T} INFO  [org.dcm4chee.arc.store.impl.StoreServiceImpl] ({TH}) {A}: Ignore received Instance[uid={u}, iuid={i}] - already stored",
+         {**dcw, "u": uid, "i": uid}),
+        (3, "{T} WARN  [org.dcm4chee.arc.store.impl.StoreServiceImpl] ({TH}) {A}: Failed to store received object: {e}",
+         {**dcw, "e": pick(["org.dcm4che3.net.service.DicomServiceException: No Storage configured for Storage IDs: [fs1]",
+                             "java.io.IOException: No space left on device",
+                             "org.dcm4che3.net.service.DicomServiceException: Rejected by Rule: CALLING_AE_TITLE_REJECTED"])}),
+        (30, "{T} INFO  [org.dcm4chee.arc.qido.QidoRS] ({TH}) Process GET {u} from {who}@{ip}", {**dct, "u": rs_uri(qido), "who": rs_users, "ip": pick(ips)}),
+        (34, "{T} INFO  [org.dcm4chee.arc.wado.WadoRS] ({TH}) Process GET {u} from {who}@{ip}", {**dct, "u": rs_uri(wado), "who": rs_users, "ip": pick(ips)}),
+        (6, "{T} INFO  [org.dcm4chee.arc.stow.StowRS] ({TH}) Process POST {u} from {who}@{ip}",
+         {**dct, "u": pick(["/dcm4chee-arc/aets/DCM4CHEE/rs/studies"]), "who": rs_users, "ip": pick(ips)}),
+        (4, "{T} WARN  [org.dcm4chee.arc.keycloak.KeycloakContext] ({TH}) Response 401 Unauthorized to GET {u} from {ip}",
+         {**dct, "u": rs_uri(qido), "ip": pick(ips)}),
+        (5, "{T} INFO  [org.dcm4chee.arc.delete.impl.PurgeStorageScheduler] (EE-ManagedScheduledExecutorService-default-Thread-{n}) "
+            "Start deleting objects from {s}", {"T": wf_ts, "n": lambda g: g.num(1, 3), "s": pick(["Storage[id=fs1, uri=file:///storage/fs1/]", "Storage[id=nearline, uri=s3://pacs-nearline/]"])}),
+        (4, "{T} INFO  [org.dcm4chee.arc.delete.impl.PurgeStorageScheduler] (EE-ManagedScheduledExecutorService-default-Thread-{n}) "
+            "Finished deleting {c} objects from {s}", {"T": wf_ts, "n": lambda g: g.num(1, 3), "c": lambda g: g.num(0, 5000),
+                                                     "s": pick(["Storage[id=fs1, uri=file:///storage/fs1/]", "Storage[id=nearline, uri=s3://pacs-nearline/]"])}),
+        (4, "{T} INFO  [org.dcm4chee.arc.retrieve.scu.impl.CMoveSCUImpl] ({TH}) Retrieve {n} objects of Study[uid={u}] from {a} to {d}",
+         {**dct, "n": lambda g: g.num(1, 1200), "u": uid, "a": pick(["CONQUESTSRV1", "ORTHANC"]), "d": pick(["DCM4CHEE"])}),
+        (2, "{T} ERROR [org.dcm4chee.arc.retrieve.scu.impl.CMoveSCUImpl] ({TH}) Failed to retrieve Study[uid={u}] from {a}: {e}",
+         {**dct, "u": uid, "a": pick(["CONQUESTSRV1", "ORTHANC"]), "e": pick(["java.net.ConnectException: Connection refused", "java.net.SocketTimeoutException: connect timed out"])}),
+    ]
+
+    # ---------------- DCMTK storescp, findscu, movescu (-v) ----------------
+    def dcm_file(g: Gen) -> str:
+        return f"{g.r.choice(['/srv/dicom/incoming', '/data/storescp', '.'])}/{g.r.choice(mods)}.{uid(g)}"
+
+    find_status = ["Success", "Success", "Success", "Failed: UnableToProcess", "Cancel"]
+    move_status = ["Success", "Success", "Warning", "Failed: UnableToProcess", "Failed: MoveDestinationUnknown"]
+    dcmtk = [
+        (18, "I: Association Received", {}),
+        (16, "I: Association Acknowledged (Max Send PDV: {n})", {"n": pdv}),
+        (40, "I: Received Store Request (MsgID {m}, {d})", {"m": lambda g: g.num(1, 900), "d": pick(mods)}),
+        (38, "I: storing DICOM file: {f}", {"f": dcm_file}),
+        (4, "W: DICOM file already exists, overwriting: {f}", {"f": dcm_file}),
+        (15, "I: Association Release", {}),
+        (3, "I: Association Aborted", {}),
+        (2, "E: Store SCP Failed: {e}", {"e": pick(["0006:0317 Peer aborted Association (or never connected)", "0006:0207 DIMSE No data available (timeout in non-blocking mode)"])}),
+        (2, "E: cannot create directory {d}: {e}", {"d": pick(["/srv/dicom/incoming/CT", "/data/storescp/tmp"]), "e": pick(["Permission denied", "No space left on device"])}),
+        (3, "I: Refusing Association ({r})", {"r": pick(["bad application context", "no acceptable presentation contexts", "Called AE title mismatch"])}),
+        (10, "I: Requesting Association", {}),
+        (9, "I: Association Accepted (Max Send PDV: {n})", {"n": pdv}),
+        (2, "F: Association Request Failed: {c} {m}", {"c": pick(["0006:031b"]), "m": pick(["Failed to establish association"])}),
+        (2, "F: {c} TCP Initialization Error: {e}", {"c": pick(["0006:031c"]), "e": pick(["Connection refused", "Connection timed out", "No route to host"])}),
+        (2, "E: Association Rejected: Result: {r}, Source: {s}, Reason: {why}",
+         {"r": pick(["Rejected Permanent", "Rejected Transient"]), "s": pick(["Service User", "Service Provider (ACSE Related Function)"]),
+          "why": pick(["Called AE Title Not Recognized", "Calling AE Title Not Recognized", "No Reason Given"])}),
+        (6, "I: Sending Find Request (MsgID {m})", {"m": lambda g: g.num(1, 40)}),
+        (24, "I: Received Find Response {n} (Pending)", {"n": lambda g: g.num(1, 200)}),
+        (6, "I: Received Final Find Response ({s})", {"s": pick(find_status)}),
+        (4, "I: Sending Move Request (MsgID {m}, {l})", {"m": lambda g: g.num(1, 40), "l": pick(levels[:3])}),
+        (14, "I: Received Move Response {n} (Pending)", {"n": lambda g: g.num(1, 600)}),
+        (4, "I: Received Final Move Response ({s})", {"s": pick(move_status)}),
+        (5, "I: Sub-Association Received", {}),
+        (5, "I: Sub-Association Acknowledged (Max Send PDV: {n})", {"n": pdv}),
+        (4, "I: Sub-Association Release", {}),
+        (9, "I: Releasing Association", {}),
+        (2, "W: no data dictionary loaded, check environment variable: DCMDICTPATH", {}),
+        (2, "E: No presentation context for: ({s}) {c}", {"s": pick(["CT", "MR", "US"]), "c": pick(["1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.4"])}),
+    ]
+
+    # ---------------- Horos/OsiriX-style listener (NSLog lines) ----------------
+    def ns_ts(g: Gen) -> str:
+        return f"2026-12-03 {hms(g)}.{ms3(g)}"
+
+    def ns_pid(g: Gen) -> str:
+        return f"{g.r.choice(['Horos[812', 'Horos[812', 'OsiriX Lite[1290'])}:{g.num(9000, 99999)}]"
+
+    hz = {"T": ns_ts, "P": ns_pid}
+    horos = [
+        (3, "{T} {P} ----- Start DICOM Listener: AETitle: {a} Port: {p} TLS: {t}",
+         {**hz, "a": pick(["HOROS", "OSIRIX_RAD2"]), "p": pick(["11112", "4096"]), "t": pick(["NO", "YES"])}),
+        (2, "{T} {P} ----- DICOM Listener stopped", hz),
+        (14, "{T} {P} Incoming association from: {a} ({ip}) to: {b}",
+         {**hz, "a": pick(aets), "ip": pick(ips), "b": pick(["HOROS", "OSIRIX_RAD2"])}),
+        (16, "{T} {P} Receive: {n} files from {a}", {**hz, "n": lambda g: g.num(1, 800), "a": pick(aets)}),
+        (14, "{T} {P} DicomDatabase: adding {n} files", {**hz, "n": lambda g: g.num(1, 800)}),
+        (6, "{T} {P} Auto-Routing: {n} files to {d} ({r})", {**hz, "n": lambda g: g.num(1, 300), "d": pick(peers[2:]), "r": pick(["CT to archive", "All to PACS", "MR to research"])}),
+        (3, "{T} {P} **** Send failed to {d}: {e}", {**hz, "d": pick(peers[2:]), "e": pick(["Connection refused", "Association Rejected", "Peer aborted Association (or never connected)"])}),
+        (4, "{T} {P} ** Error: Unable to copy file to INCOMING folder: {f}", {**hz, "f": lambda g: f"/Users/radiology/Documents/Horos Data/INCOMING.noindex/{g.num(1, 99999)}.dcm"}),
+        (3, "{T} {P} C-FIND from {a}: {n} matches at level {l}", {**hz, "a": pick(aets), "n": lambda g: g.num(0, 120), "l": pick(levels[:3])}),
+        (3, "{T} {P} C-MOVE from {a} to {d}: {n} images", {**hz, "a": pick(aets), "d": pick(aets), "n": lambda g: g.num(1, 900)}),
+    ]
+
+    # ---------------- Conquest DICOM server (serverstatus.log) ----------------
+    def cq_ts(g: Gen) -> str:
+        return f"20261203 {hms(g)}"
+
+    def cq_date(g: Gen) -> str:
+        return f"Thu Dec 03 {hms(g)} 2026"
+
+    def padaet(g: Gen) -> str:
+        return f'"{g.r.choice(aets):<16}"'
+
+    def cq_file(g: Gen) -> str:
+        # MAGDevice0 under ./data: the patient directory, then the series and image numbers with a time stamp
+        return f"./data/{patid(g)}/{uid(g)}_{g.num(1, 9999):0>4}_{g.num(1, 999):0>6}{g.num(10000000, 99999999)}.dcm"
+
+    cq = {"T": cq_ts}
+    def thr(g):
+        return g.num(1, 9999)
+    conquest = [
+        (3, "{T} DICOM server '{a}' (version {v}, port {p}, bits {b}) was started", {**cq, "a": pick(["CONQUESTSRV1"]), "v": pick(["1.5.0d", "1.5.0e"]), "p": pick(["5678", "104"]), "b": pick(["64"])}),
+        (2, "{T} Started zip and cleanup thread", cq),
+        (2, "{T} Started mirror copy queue thread", cq),
+        (14, "{T} UPACS THREAD {n}: STARTED AT: {d}", {**cq, "n": thr, "d": cq_date}),
+        (12, "{T} UPACS THREAD {n}: ENDED AT: {d}", {**cq, "n": thr, "d": cq_date}),
+        (11, "{T} UPACS THREAD {n}: TOTAL RUNNING TIME: {s} SECONDS", {**cq, "n": thr, "s": lambda g: g.num(0, 400)}),
+        (8, "{T} \t A-ASSOCIATE-RQ Packet Dump", cq),
+        (8, "{T} \tCalling Application Title : {a}", {**cq, "a": padaet}),
+        (8, "{T} \tCalled Application Title : {a}", {**cq, "a": lambda g: f'"{"CONQUESTSRV1":<16}"'}),
+        (6, "{T} \tNumber of Proposed Presentation Contexts: {n}", {**cq, "n": lambda g: g.num(1, 128)}),
+        (30, "{T} Written file: {f}", {**cq, "f": cq_file}),
+        (8, "{T} Rewritten file: {f}", {**cq, "f": cq_file}),
+        (6, "{T} Query On {l} ({n} records)", {**cq, "l": pick(["Patient", "Study", "Series", "Image"]), "n": lambda g: g.num(0, 300)}),
+        (5, "{T} C-Move Destination: \"{d}\"", {**cq, "d": pick(peers)}),
+        (5, "{T} Number of Images to send: {n}", {**cq, "n": lambda g: g.num(1, 900)}),
+        (14, "{T} Sending file : {f}", {**cq, "f": cq_file}),
+        (2, "{T} *** Failed to connect to remote AE: {a} at {ip}:{p}", {**cq, "a": pick(peers), "ip": pick(ips), "p": pick(["104", "11112", "4242"])}),
+        (2, "{T} ***Unable to read file {f}", {**cq, "f": cq_file}),
+        (2, "{T} ***Error saving to SQL: {e}", {**cq, "e": pick(["database is locked", "Duplicate entry for key 'PRIMARY'"])}),
+        (3, "{T} Echo request from {a}", {**cq, "a": pick(aets)}),
+        (3, "{T} Removed file: {f}", {**cq, "f": cq_file}),
+    ]
+
+    # ---------------- OHIF viewer's nginx proxy ----------------
+    def ng_err_ts(g: Gen) -> str:
+        return f"2026/12/03 {hms(g)}"
+
+    browsers = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+                "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"]
+    ohif_paths = ["/dicom-web/studies?limit=101&offset=0&fuzzymatching=false&includefield=00081030%2C00080060",
+                  "/dicom-web/studies/{u}/series", "/dicom-web/studies/{u}/series/{u}/metadata",
+                  "/dicom-web/studies/{u}/series/{u}/instances/{u}/frames/1", "/viewer?StudyInstanceUIDs={u}",
+                  "/app-config.js", "/app.bundle.js", "/"]
+
+    def ohif_path(g: Gen) -> str:
+        s = g.r.choice(ohif_paths)
+        while "{u}" in s:
+            s = s.replace("{u}", uid(g), 1)
+        return s
+
+    ohif = [
+        (50, '{ip} - {u} [{t}] "{m} {p} HTTP/1.1" {s} {b} "{r}" "{a}"',
+         {"ip": pick(ips), "u": pick(["-", "-", "radiologist1"]), "t": lambda g: g.clf_time()[1:-1],
+          "m": draw(lambda g: ("POST", "/dicom-web/studies") if g.r.random() < 0.08 else ("GET", ohif_path(g))), "p": then(1), "s": pick(["200", "200", "200", "304", "204", "404", "502", "504"]), "b": lambda g: g.num(0, 9000000),
+          "r": pick(["-", "https://viewer.radiology.example.org/", "https://viewer.radiology.example.org/viewer"]), "a": pick(browsers)}),
+        (5, '{T} [error] {w}#{w2}: *{c} upstream timed out (110: Connection timed out) while reading response header from upstream, client: {ip}, '
+            'server: {h}, request: "GET {p} HTTP/1.1", upstream: "{up}", host: "{h2}"',
+         {"T": ng_err_ts, "w": draw(lambda g: (lambda w: (w, w))(g.num(20, 40))), "w2": then(1), "c": lambda g: g.num(1, 90000), "ip": pick(ips),
+          "h": pick(["localhost", "viewer.radiology.example.org"]), "p": ohif_path, "up": pick(["http://orthanc:8042/dicom-web/studies", "http://arc:8080/dcm4chee-arc/aets/DCM4CHEE/rs/studies"]),
+          "h2": pick(["viewer.radiology.example.org"])}),
+        (4, '{T} [error] {w}#{w2}: *{c} connect() failed (111: Connection refused) while connecting to upstream, client: {ip}, '
+            'server: {h}, request: "GET {p} HTTP/1.1", upstream: "{up}", host: "{h2}"',
+         {"T": ng_err_ts, "w": draw(lambda g: (lambda w: (w, w))(g.num(20, 40))), "w2": then(1), "c": lambda g: g.num(1, 90000), "ip": pick(ips),
+          "h": pick(["localhost", "viewer.radiology.example.org"]), "p": ohif_path, "up": pick(["http://172.18.0.3:8042/dicom-web/studies", "http://172.18.0.5:8080/dcm4chee-arc/aets/DCM4CHEE/rs/studies"]),
+          "h2": pick(["viewer.radiology.example.org"])}),
+        (3, '{T} [warn] {w}#{w2}: *{c} an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/{f} while reading upstream, client: {ip}, '
+            'server: {h}, request: "GET {p} HTTP/1.1", upstream: "{up}", host: "{h2}"',
+         {"T": ng_err_ts, "w": draw(lambda g: (lambda w: (w, w))(g.num(20, 40))), "w2": then(1), "c": lambda g: g.num(1, 90000),
+          "f": lambda g: f"{g.num(0, 9)}/{g.num(10, 99)}/{g.num(10000000, 99999999):0>10}", "ip": pick(ips),
+          "h": pick(["localhost"]), "p": ohif_path, "up": pick(["http://orthanc:8042/dicom-web/studies"]), "h2": pick(["viewer.radiology.example.org"])}),
+        (2, "/docker-entrypoint.sh: Configuration complete; ready for start up", {}),
+        (2, "/docker-entrypoint.sh: Launching {s}", {"s": pick(["/docker-entrypoint.d/10-listen-on-ipv6-by-default.sh", "/docker-entrypoint.d/20-envsubst-on-templates.sh"])}),
+        (2, "Using {v} for APP_CONFIG", {"v": pick(["config/default.js", "/usr/share/nginx/html/app-config.js"])}),
+        (2, "{T} [notice] 1#1: start worker process {n}", {"T": ng_err_ts, "n": lambda g: g.num(20, 40)}),
+    ]
+
+    return orthanc + dcm4chee + dcmtk + horos + conquest + ohif
+
+
 CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform": ops_events,
            "ServicePlatform": service_events, "EdgePlatform": edge_events,
            "ToolingPlatform": tooling_events, "MeshPlatform": mesh_events,
@@ -47618,7 +50474,13 @@ CORPORA = {"K8sPlatform": k8s_events, "DataPlatform": data_events, "OpsPlatform"
            "SpeechPlatform": speech_events,
            "RenderPlatform": render_events,
            "WasmPlatform": wasm_events,
-           "HelpdeskPlatform": helpdesk_events}
+           "HelpdeskPlatform": helpdesk_events,
+           "SecretsPlatform": secrets_events,
+           "TimeSeriesPlatform": timeseries_events,
+           "FirewallPlatform": firewall_events,
+           "LanguageServerPlatform": langserver_events,
+           "SmartHomePlatform": smarthome_events,
+           "ImagingPlatform": imaging_events}
 _SLOT = re.compile(r"\{(\w+)\}")
 # doubled braces are matched first so that a literal "{{word}}" (ConnMan's "{add}") is no slot
 _SLOT_OR_BRACES = re.compile(r"\{\{|\}\}|\{(\w+)\}")
