@@ -2282,8 +2282,11 @@ def test_a_variable_length_template_never_loses_its_last_literal_word() -> None:
 
 
 def test_the_collapse_into_a_template_of_punctuation_alone_without_the_guards() -> None:
-    # (whole_message_runs off too: pass 17b's header guard keeps coturn's statements apart)
-    off = EngineConfig(keep_a_word=False, prose_tails=False, json_apart=False, whole_message_runs=False)
+    # (whole_message_runs off too: pass 17b's header guard keeps coturn's statements apart;
+    # span_keeps_a_message_word off: pass 33a's guard reads the severity as no word either)
+    off = EngineConfig(
+        keep_a_word=False, prose_tails=False, json_apart=False, whole_message_runs=False, span_keeps_a_message_word=False
+    )
     engine = TemplateEngine(off)
     got = [engine.assign(line) for line in _COLLAPSE_LINES]
     assert {c for c, _ in got} == {got[0][0]}
