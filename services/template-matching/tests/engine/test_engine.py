@@ -2282,8 +2282,11 @@ def test_a_variable_length_template_never_loses_its_last_literal_word() -> None:
 
 
 def test_the_collapse_into_a_template_of_punctuation_alone_without_the_guards() -> None:
-    # (whole_message_runs off too: pass 17b's header guard keeps coturn's statements apart)
-    off = EngineConfig(keep_a_word=False, prose_tails=False, json_apart=False, whole_message_runs=False)
+    # (whole_message_runs off too: pass 17b's header guard keeps coturn's statements apart;
+    # span_keeps_a_message_word off: pass 33a's guard reads the severity as no word either)
+    off = EngineConfig(
+        keep_a_word=False, prose_tails=False, json_apart=False, whole_message_runs=False, span_keeps_a_message_word=False
+    )
     engine = TemplateEngine(off)
     got = [engine.assign(line) for line in _COLLAPSE_LINES]
     assert {c for c, _ in got} == {got[0][0]}
@@ -5511,3 +5514,53 @@ def test_means_after_using_leaves_keyword_variants_and_verb_forms_apart() -> Non
     words = ["Accepted", "Failed", "Accepted", "Failed"]
     logins = [f"2026-03-01 12:0{i}:00 user u{i} login {w} from 10.0.0.{i}" for i, w in enumerate(words)]
     assert len(set(_groups(logins))) == 2
+
+
+# ------------------------------------------- a span keeps a word besides the severity (pass 33a)
+
+
+def _warehouse_lines() -> tuple[str, ...]:
+    # an invented warehouse daemon: a shelf named by a quoted text of any length (one span
+    # value), then two other statements printed at the same level
+    names = ['"Main Shelf"', '"Attic"', '"Cold Store Room"', '"Attic"']
+    lines = [f"[N{i}] 2026/03/01 10:00:0{i} INFO: r-{i} shelf {n} (s-{i})" for i, n in enumerate(names)]
+    lines += [f'[N{i}] 2026/03/01 10:01:0{i} INFO: Ready to load "Attic" (s-{i}) (coldroom)' for i in range(3)]
+    lines += [f"[N{i}] 2026/03/01 10:02:0{i} INFO: Dock and gate listening on 10.0.0.{i}:80{i}" for i in range(3)]
+    return tuple(lines)
+
+
+def test_a_span_never_keeps_the_severity_as_its_only_word() -> None:
+    lines = _warehouse_lines()
+    on = _one_stream(lines, EngineConfig(announce_retired=True))
+    assert len(on) == 3
+    assert "[<*>] <*>/<*>/<*> <*>:<*>:<*> INFO: <*> shelf <*> (<*>)" in on
+    assert all(sum(1 for w in ("shelf", "Ready to load", "listening on") if w in t) == 1 for t in on)
+    # without the rule a later line generalises the span's one word away: every statement
+    # printed at INFO with four tokens or more after the level is then one template
+    off = _one_stream(lines, EngineConfig(announce_retired=True, span_keeps_a_message_word=False))
+    assert off == {"[<*>] <*>/<*>/<*> <*>:<*>:<*> INFO: <*> <*> <*> <*>"}
+
+
+def test_a_span_that_keeps_a_word_of_its_statement_and_keyword_variants_are_as_before() -> None:
+    # a free text of several lengths after the statement's words is still one value
+    reasons = ["disk full", "quota exceeded for tenant", "timeout", "checksum mismatch on part 3", "disk full"]
+    lines = tuple(f"2026-03-01 10:00:0{i} ERROR Uploader - Upload of batch-{i} failed: {r}" for i, r in enumerate(reasons))
+    on = _one_stream(lines, EngineConfig(announce_retired=True))
+    assert on == _one_stream(lines, EngineConfig(announce_retired=True, span_keeps_a_message_word=False))
+    assert on == {"<*> <*>:<*>:<*> ERROR Uploader - Upload of batch-<*> failed: <*>"}
+    # keyword variants of one statement stay apart either way
+    words = ["Accepted", "Failed", "Accepted", "Failed"]
+    logins = tuple(f"2026-03-01 12:0{i}:00 INFO sshd - {w} password for u{i} from 10.0.0.{i}" for i, w in enumerate(words))
+    assert len(_one_stream(logins, EngineConfig(announce_retired=True))) == 2
+    assert len(_one_stream(logins, EngineConfig(announce_retired=True, span_keeps_a_message_word=False))) == 2
+
+
+def test_span_loses_statement_reads_severity_names_as_no_word_of_the_statement() -> None:
+    engine = TemplateEngine()
+    assert engine._span_loses_statement(("WARN", "<*>:", "Crate", "<*>"), ("WARN", "<*>:", "<*>"))
+    assert engine._span_loses_statement(("[<*>]", "INFO:", "<*>", "shelf", "<*>"), ("[<*>]", "INFO:", "<*>", "<*>", "<*>"))
+    assert not engine._span_loses_statement(("WARN", "<*>:", "Crate", "<*>"), ("WARN", "<*>:", "Crate", "<*>", "<*>"))
+    # a template that named only its level already is left to the rules before (no_wordless_spans)
+    assert not engine._span_loses_statement(("[INFO]", "<*>", "<*>"), ("[INFO]", "<*>"))
+    off = TemplateEngine(EngineConfig(span_keeps_a_message_word=False))
+    assert not off._span_loses_statement(("WARN", "<*>:", "Crate", "<*>"), ("WARN", "<*>:", "<*>"))

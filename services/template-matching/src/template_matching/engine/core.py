@@ -326,6 +326,11 @@ class EngineConfig:
     # nor does a template that named nothing from its first line become variable-length:
     # its fixed length was the only thing telling its lines' programs apart (pass 22g)
     no_wordless_spans: bool = True
+    # nor, once made, a word of its statement for a later line: a severity name ("INFO:",
+    # "[WARN]") is printed before every statement alike, so a span left with no other word
+    # ("[<*>] <*> INFO: <*> <*> <*> <*>") takes any statement printed at that level (see
+    # _span_loses_statement; pass 33a)
+    span_keeps_a_message_word: bool = True
     # nor does a template of fixed length and a line that each print a word alone merge into
     # a template that names nothing but its severity: the words were the statements, and a
     # template without one takes every line of its token count and punctuation, whatever
@@ -5403,6 +5408,15 @@ class TemplateEngine:
             and (_names_something(old) or self.config.no_wordless_spans)
         )
 
+    def _span_loses_statement(self, old: tuple[str, ...], new: tuple[str, ...]) -> bool:
+        """A span template that names its statement by a word besides its severity would,
+        generalised for a later line, name nothing but the severity (``[<*>] <*> INFO: <*>
+        folder <*> (<*>)`` as ``[<*>] <*> INFO: <*> <*> <*> <*>``, ``WARN <*>: Request failed
+        <*>`` as ``WARN <*>: <*>``): the line's words differ from every word of the statement,
+        so it is another statement printed at that level, not the same one with other values.
+        A span made from two lines (_learn_span) is not asked: its cut vouched for the run."""
+        return self.config.span_keeps_a_message_word and _names_statement(old) and not _names_statement(new)
+
     def _fixed_loses_last_word(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
         """A fixed-length template ``old`` and a line that each print a word alone would merge
         into ``new``, which names nothing but its severity: every word of both was taken for a
@@ -5679,7 +5693,7 @@ class TemplateEngine:
             if tail is None or not self._span_shares_words(ct, p, toks):
                 continue
             new = (*merged, VAR, *tail)
-            if self._loses_last_word(c.tokens, new):
+            if self._loses_last_word(c.tokens, new) or (new != c.tokens and self._span_loses_statement(c.tokens, new)):
                 continue
             old: list[str] = []
             if new != c.tokens:
