@@ -5376,6 +5376,80 @@ def test_distinguished_name_run_needs_joined_attributes_of_capital_types() -> No
                                     ("[Event=Y][SubjectID=CN=hsm-agent,O=ACME]",))
 
 
+# ------------------------------------------------------------- paths printed with spaces (pass 33b)
+
+
+def _shelf_lines(paths: tuple[str, ...], verb: str = "Archived") -> tuple[str, ...]:
+    return tuple(
+        f"2026-12-06 11:0{i}:2{i} INFO [shelf.store] {verb} {p} to vault-{i} in {i + 3} ms"
+        for i, p in enumerate(paths)
+    )
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_path_printed_with_spaces_is_one_value(order: int) -> None:
+    paths = (
+        "Reports/Quarter Three/summary.pdf",
+        "scans/invoice.tiff",
+        "Team Photos/Winter Fair 2026/img-12.jpeg",
+        "Reports/Quarter Three/summary.pdf",
+        "notes/todo.txt",
+    )[::order]
+    got = _one_stream(_shelf_lines(paths))
+    assert len(got) == 1
+    assert next(iter(got)).endswith("[shelf.store] Archived <*> to vault-<*> in <*> ms")
+    assert len(_one_stream(_shelf_lines(paths), EngineConfig(spaced_paths=False))) > 1
+    # a quoted path whose root masking took, and a Windows path
+    quoted = tuple(
+        f'2026-12-06 11:1{i}:00 [deck:2] Cued "{p}" (slot {i + 40}).'
+        for i, p in enumerate(("/mnt/tracks/Blue Hour - Low Tide.ogg", "/mnt/tracks/jingle-04.wav",
+                               "/mnt/tracks/The Far Shore - Night Train Home.ogg", "/mnt/tracks/jingle-07.wav"))
+    )
+    assert len(_one_stream(quoted)) == 1
+    saved = tuple(
+        f"2026-12-06 11:2{i}:00 settings file written: {p}"
+        for i, p in enumerate(("C:\\Program Files\\Tide Relay\\relay.ini", "/etc/relay/relay.ini",
+                               "C:\\Program Files\\Tide Relay\\relay.ini", "/opt/relay/etc/relay.ini"))
+    )
+    assert len(_one_stream(saved)) == 1
+
+
+def test_keyword_variants_beside_a_path_with_spaces_stay_apart() -> None:
+    # the lines differ in the statement's own word before the path: two statements
+    paths = ("Reports/Quarter Three/summary.pdf", "scans/invoice.tiff", "Team Photos/Fair/img-12.jpeg")
+    lines = _shelf_lines(paths * 2, "Archived")[:3] + _shelf_lines(paths * 2, "Rejected")[3:]
+    assert len(_one_stream(lines)) == 2
+
+
+def test_spaced_path_run_needs_joined_names_and_a_paths_end() -> None:
+    from template_matching.engine.core import _spaced_path_run, _spaced_paths
+
+    assert _spaced_path_run(("Music/Album", "<*>/<*>:"))
+    assert _spaced_path_run(("Boards", "of", "Canada/Music", "Has", "Children/<*>", "-", "Roygbiv.flac"))
+    assert _spaced_path_run(('"<*>', "-", "Low", 'Tide.ogg"'))
+    assert _spaced_path_run(("<*>", "Files", "(<*>)\\Relay\\Tide", "Server\\conf\\relay.ini"))
+    # a sentence that only ends in a path, clauses inside the run, no path's end, one token
+    assert not _spaced_path_run(("Can't", "find", "font", "file", "%rom%Resource/Font/Calibri."))
+    assert not _spaced_path_run(("read/write", "failed:", "disk/full.log"))
+    assert not _spaced_path_run(("and/or", "more", "items"))
+    assert not _spaced_path_run(("TCP/IP", "SERVICES", "FOR", "PORT", "<*>"))
+    assert not _spaced_path_run(('"<*>', "is", "not", 'valid"'))
+    assert not _spaced_path_run(("Music/Album.flac",))
+    # fields, records and quoted texts inside the run
+    assert not _spaced_path_run(('msg="Running', "pod", "sandbox:", 'payments/<*>/POD"', "id=<*>"))
+    assert not _spaced_path_run(("svc|<*>|close|ok|team/shared", "docs/notes.txt"))
+    assert not _spaced_path_run(("-", '"npm/<*>', "node/<*>", 'linux"', "[<*>]"))
+    # a device's name printed twice around a method of code
+    assert not _spaced_path_run(("INFO", "lab/pump/p2", "Pump::Start()", "-", "lab/pump/p2"))
+    # the other side one value or path, not a field
+    assert _spaced_paths(("<*>",), ("Music/Album", "<*>/<*>"))
+    assert _spaced_paths(("scans/invoice.tiff",), ("Team", "Photos/Fair", "Day/img.jpeg"))
+    assert not _spaced_paths(("argv[<*>]=<*>",), ("Team", "Photos/Fair", "Day/img.jpeg"))
+    assert not _spaced_paths(("accepted",), ("Team", "Photos/Fair", "Day/img.jpeg"))
+    # a name with a space before the only joined piece reads as a sentence ending in a path
+    assert not _spaced_paths(("scans/invoice.tiff",), ("Team", "Photos/Fair/img.jpeg"))
+
+
 def test_a_word_glued_to_a_header_of_joined_fields_is_the_statements_first_word() -> None:
     # an invented media shelf service in a "time|Level|Logger|message" layout: the message's
     # first word is glued to the header, whose time masking took

@@ -612,6 +612,11 @@ class EngineConfig:
     # attributes of short capital types joined by "/" or "," are one name of any length, not a
     # statement per count of words in it (see _distinguished_name_run; pass 31f)
     distinguished_names: bool = True
+    # a path printed with spaces in its names ("Copying Music/Album 01/track03.flac from",
+    # 'Prepared "/srv/music/Nina Simone - Feeling Good.mp3"', "saved: C:\Program Files
+    # (x86)\App\app.config"): its pieces joined by "/" or "\" up to a file's name are one
+    # value of any length, not a statement per count of words in it (see _spaced_path_run)
+    spaced_paths: bool = True
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -3231,7 +3236,7 @@ def _span_cut(
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
     valued_texts: bool = False, header_tails: bool = False, duration_values: bool = False,
     tag_host_header: bool = False, distinguished_names: bool = False, header_words: bool = False,
-    enclosed_groups_named: bool = False,
+    enclosed_groups_named: bool = False, spaced_paths: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3279,6 +3284,13 @@ def _span_cut(
         for q in (p - 1, p):
             if _distinguished_names(tpl[q : nt - s], toks[q : nl - s]):
                 return q, s
+    if spaced_paths and nt != nl and p >= 2 and any(_is_message_word(x) for x in (*tpl[: p - 1], *tpl[nt - s :])):
+        # one line prints a path with spaces in its names there, the other a path or a value
+        # (the alignment may have matched the path's first or last piece): one value
+        for q in (p, p - 1):
+            for e in (s, s - 1):
+                if e >= 0 and _spaced_paths(tpl[q : nt - e], toks[q : nl - e]):
+                    return q, e
     if nt != nl and p >= 2:
         q = _numbered_run(tpl, toks, p, s)
         if q is not None:
@@ -3626,6 +3638,55 @@ def _distinguished_names(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
         k > 0 and a[0][k - 1] == "="
         and _distinguished_name_run((a[0][k:], *a[1:])) and _distinguished_name_run((b[0][k:], *b[1:]))
     )
+
+
+_PATH_JOIN = re.compile(r"[^\s/\\][/\\][^\s/\\]")
+_NAMES_JOIN = re.compile(r"[A-Za-z][/\\][^\s/\\]|[^\s/\\][/\\][A-Za-z]")
+_FILE_NAME_END = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
+_PATH_EDGES = "\"'`"
+
+
+def _spaced_path_run(run: tuple[str, ...]) -> bool:
+    """The run is one path whose names hold spaces ("Music/Album <*>/<*>:", '"<*> - Maria
+    Tambien.ogg"', "Boards of Canada/Music Has the Right to Children/<*> - Roygbiv.flac"):
+    two tokens at least, no field ("=") or record ("|"), no quote but the run's own, no
+    token but the last ending a clause (":", ",", ";"); the last token a path's end (a
+    piece joined by "/" or "\\", a file's extension: "TCP/IP SERVICES FOR PORT <*>" is a
+    sentence), and a name joined by "/" or "\\" before it (a text that only ends in a path
+    is a sentence too) or, where masking took the path's root, a quoted value first."""
+    if len(run) < 2 or any(x[-1:] in ":,;" or x.startswith(VAR + ":") for x in run[:-1]):
+        return False
+    if any(c in x for x in run for c in "=|") or any(c in x[1:] for x in run[:-1] for c in _PATH_EDGES):
+        return False  # fields and records, or quoted texts inside the run: not one name
+    if run[0] == run[-1] or any("::" in x or "()" in x for x in run):
+        return False  # a name printed twice around code ("sr/ps/qf3 PowerSupply::On() - sr/ps/qf3")
+    last = run[-1].rstrip(":,;").rstrip(_PATH_EDGES + ")]")
+    if not (_PATH_JOIN.search(last) or _FILE_NAME_END.search(last)):
+        return False
+    if any(_NAMES_JOIN.search(x) for x in run[:-1]):
+        return True
+    first = run[0].lstrip("([")
+    return first[:1] in _PATH_EDGES and first[1:] == VAR and last != run[-1].rstrip(":,;") and _FILE_NAME_END.search(last) is not None
+
+
+def _one_path(tok: str) -> bool:
+    """A token that is a value or a path, maybe quoted or ending a clause ("<*>", '"<*>"',
+    "/etc/app.conf:"), not a field (no "=")."""
+    core = tok.rstrip(":,;").strip(_PATH_EDGES)
+    return "=" not in core and (core == VAR or _PATH_JOIN.search(core) is not None)
+
+
+def _spaced_paths(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """One run is a path with spaces (_spaced_path_run) and the other one too, or one token
+    holding a value or a path ("<*>", '"<*>"', "/etc/app.conf")."""
+    if not a or not b or len(a) == len(b):
+        return False
+    for x, y in ((a, b), (b, a)):
+        if _spaced_path_run(x) and (
+            _spaced_path_run(y) or (len(y) == 1 and _one_path(y[0]))
+        ):
+            return True
+    return False
 
 
 def _one_quantity(run: tuple[str, ...]) -> bool:
@@ -5790,7 +5851,7 @@ class TemplateEngine:
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
             config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
             config.duration_values, config.tag_host_header, config.distinguished_names,
-            config.glued_header_words, config.enclosed_groups_named,
+            config.glued_header_words, config.enclosed_groups_named, config.spaced_paths,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
