@@ -5638,3 +5638,41 @@ def test_span_loses_statement_reads_severity_names_as_no_word_of_the_statement()
     assert not engine._span_loses_statement(("[INFO]", "<*>", "<*>"), ("[INFO]", "<*>"))
     off = TemplateEngine(EngineConfig(span_keeps_a_message_word=False))
     assert not off._span_loses_statement(("WARN", "<*>:", "Crate", "<*>"), ("WARN", "<*>:", "<*>"))
+
+
+def test_a_name_in_codes_case_before_its_value_names_a_setting() -> None:
+    # an invented cache daemon printing its settings at start, one statement each
+    names = ["shard_count", "evict_after_secs", "max_item_bytes", "flush_interval", "warm_start_pct", "shard_count"]
+    dumped = [
+        f"[2026-11-05 09:1{i}:0{i}] cachectl.c({100 + 7 * i}): cache: {name} = {40 + i}"
+        for i, name in enumerate(names)
+    ]
+    assert len(_templates_of(dumped)) == 5
+    # a clock monitor's "name value" lines after its program tag, names in lowerCamelCase and dotted
+    keys = ["driftRate", "peerDelay", "src.StratumLevel", "holdoverSecs", "leapPending", "driftRate"]
+    monitor = [f"Nov 05 09:1{i}:0{i} tm1 clockmon[{300 + i}]: {k} {17 + i}.{i}" for i, k in enumerate(keys)]
+    assert len(_templates_of(monitor)) == 5
+    # flag off: the names were a field's values, one template
+    assert len(_templates_of(dumped, setting_names=False)) == 1
+    assert len(_templates_of(monitor, setting_names=False)) == 1
+
+
+def test_plain_words_and_names_before_more_than_a_value_are_not_settings() -> None:
+    from template_matching.engine.core import _setting_name
+
+    # keyword variants stay two, as without the rule
+    outcomes = [
+        f"Nov 05 09:1{i}:0{i} gw1 authd[{300 + i}]: {w} token for user{i} from 10.1.0.{i}"
+        for i, w in enumerate(["Accepted", "Failed", "Accepted", "Failed"])
+    ]
+    assert len(_templates_of(outcomes)) == 2
+    assert _setting_name(("cache:", "max_item_bytes", "=", "<*>"), 1)
+    assert _setting_name(("clockmon[<*>]:", "src.StratumLevel", "<*>"), 1)
+    # a plain word, a name not after a label, a name with more than its value after it
+    assert not _setting_name(("clockmon[<*>]:", "started", "<*>"), 1)
+    assert not _setting_name(("loaded", "max_item_bytes", "=", "<*>"), 1)
+    assert not _setting_name(("cache:", "max_item_bytes", "=", "<*>", "bytes"), 1)
+    assert not _setting_name(("cache:", "max_item_bytes", "=", "unset"), 1)
+    # a name before a value with a key or brackets of its own is the statement's argument
+    assert not _setting_name(("Request]:", "createInvoice", "sessionId=<*>"), 1)
+    assert not _setting_name(("prepare:", "org.example.CheckFields", "[<*>/<*>]"), 1)

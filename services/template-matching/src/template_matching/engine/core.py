@@ -667,6 +667,12 @@ class EngineConfig:
     # groups or the keys of their quoted fields differ, they are two statements' words or two
     # records' shapes, not one value (see _different_groups; pass 32d)
     enclosed_groups_named: bool = True
+    # a name in code's case ("max_upload_size", "gmIdentity", "gm.ClockClass") that opens the
+    # message after a label or program tag and is followed by its value alone ("= <v>" or
+    # "<v>" to the line's end) names a setting a program prints: two such names are two
+    # statements, not values of one field, however many settings it prints (see
+    # _setting_name; pass 33c)
+    setting_names: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -1851,6 +1857,26 @@ def _tag_host(tpl: tuple[str, ...], j: int) -> bool:
 
 # a message's first word: letters, digits and "_", a letter first ("DHCPACK", "Accepted")
 _HEAD_WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+# a name in code's case: lower-case parts joined by "_" or ".", or lowerCamelCase
+_CODE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:[_.][A-Za-z][A-Za-z0-9]*|[A-Z][a-z0-9]*)+$")
+
+
+def _setting_name(tokens: tuple[str, ...], i: int) -> bool:
+    """``tokens[i]`` is a name in code's case opening the message after a label or program
+    tag, and only its bare value follows ("fileserver: worker_threads = <*>", "ptp[<*>]:
+    gmIdentity <*>"): the name of a setting, which a program prints one statement each.
+    A value with a key or brackets of its own ("createInvoice sessionId=<*>", "QueryHost
+    [<*>/<*>]") makes the name an argument of the statement before it, a value."""
+    if i == 0 or not tokens[i - 1].endswith(":") or _CODE_NAME.match(tokens[i]) is None:
+        return False
+    rest = tokens[i + 1 :]
+    return rest in ((VAR,), ("=", VAR))
+
+
+def _setting_names(a: tuple[str, ...], b: tuple[str, ...], i: int) -> bool:
+    return a[i] != b[i] and _setting_name(a, i) and _setting_name(b, i)
 
 
 def _is_label(tok: str) -> bool:
@@ -5137,6 +5163,7 @@ class TemplateEngine:
         record_texts = self.config.record_texts_kept
         prepositions = self.config.prepositions_not_values
         texts = self.config.message_text_words
+        settings = self.config.setting_names
         for c in candidates:
             if self._other_syntax(c, json_line):
                 continue
@@ -5182,6 +5209,9 @@ class TemplateEngine:
                 if self._keyword_pair(ct, i, a, t):
                     words.append(i)  # so are an outcome and its opposite, two verb forms (see _keyword_pair)
                     keywords += keyword_last
+                    continue
+                if settings and _setting_names(ct, toks, i):
+                    words.append(i)
                     continue
                 if VAR in a and _wild_ok(a, t):
                     params += 1
@@ -5605,8 +5635,9 @@ class TemplateEngine:
                 return self._create_or_span(message, toks)
             group = self._sibling_group(c, i)
             word = toks[i]
-            if word not in group.values and self._tagged_head(group, word):
-                # the message's first word after its program's tag names the statement
+            if word not in group.values and (self._tagged_head(group, word) or self._setting_group(group, word)):
+                # the message's first word after its program's tag names the statement, as
+                # a setting's name does
                 gapped = self._gapped_beside(message, toks)
                 if gapped is not None:
                     return gapped
@@ -6393,6 +6424,8 @@ class TemplateEngine:
             return False
         if any(self._keyword_pair(toks, i, toks[i], line[i]) for i in words):
             return False
+        if self.config.setting_names and any(_setting_names(toks, line, i) for i in words):
+            return False
         if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
             # Processing: <job>" / "Processed:" / "Failed:") names what the message says, as a
@@ -6434,6 +6467,8 @@ class TemplateEngine:
             if any(
                 self._keyword_pair(c.tokens, group.pos, v, w) for v in group.values for w in group.values
             ):
+                continue
+            if self._setting_group(group, next(iter(group.values), "")):
                 continue
             if not self._is_record(c, [group.pos], c.tokens):
                 return
@@ -6724,6 +6759,15 @@ class TemplateEngine:
         close = _OPEN[prev[0]]
         return all(w.endswith(close) and w[:-1].isalpha() for w in (word, *group.values))
 
+    def _setting_group(self, group: _Siblings, word: str) -> bool:
+        """The group's words and ``word`` are names of settings (see _setting_name): a
+        statement each, however many the program prints."""
+        if not self.config.setting_names or not group.members:
+            return False
+        return _setting_name(group.members[0].tokens, group.pos) and all(
+            _CODE_NAME.match(w) is not None for w in (word, *group.values)
+        )
+
     def _tagged_head(self, group: _Siblings, word: str) -> bool:
         """The differing words open the message right after a program's syslog tag
         ("dhcpd[<*>]: DHCPOFFER on ..." / "DHCPACK on ..."): plain words or codes there name
@@ -6828,7 +6872,7 @@ class TemplateEngine:
                 len(group.values) + 1 >= self.config.min_word_values
                 or self._pair_seen_elsewhere(group, word)
                 or self._learnt_values(group, word)
-            ) and not self._negated_sibling(group, word)
+            ) and not self._negated_sibling(group, word) and not self._setting_group(group, word)
             self._join_siblings(group, s, word)
             if evident:
                 group.evident = True
