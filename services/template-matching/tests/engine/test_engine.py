@@ -5676,3 +5676,56 @@ def test_plain_words_and_names_before_more_than_a_value_are_not_settings() -> No
     # a name before a value with a key or brackets of its own is the statement's argument
     assert not _setting_name(("Request]:", "createInvoice", "sessionId=<*>"), 1)
     assert not _setting_name(("prepare:", "org.example.CheckFields", "[<*>/<*>]"), 1)
+
+
+# --------------------------------------- a span takes the values its fixed sibling made (pass 33d)
+
+
+def _query_log(seed: int) -> list[str]:
+    # an invented resolver's query log: labelled fields, the answer a list whose items mask to
+    # one token or several; one name is asked again and again with the same type and result
+    r = random.Random(seed)
+    names = ["mail.example.org", "time.example.org", "_ldap._tcp.corp.example.org", "1.0.0.10.in-addr.arpa",
+             "cdn.example.com", "www.example.com", "api.example.net"]
+    kinds, results = ["A", "AAAA", "MX", "SRV", "TXT"], ["NoError", "NxDomain", "Refused", "ServerFailure"]
+
+    def item() -> str:
+        return r.choice([f"10.{r.randint(1, 250)}.{r.randint(1, 250)}.{r.randint(1, 250)}",
+                         f"2001:db8:{r.randint(1, 99)}::{r.randint(10, 99)}", "edge.example.net"])
+
+    lines = []
+    for i in range(40):
+        if r.random() < 0.2:
+            name, kind, result = "files.example.net", "TXT", "NoError"
+        else:
+            name, kind, result = r.choice(names), r.choice(kinds), r.choice(results)
+        answer = ", ".join(item() for _ in range(r.choice([0, 1, 1, 1, 2, 3])))
+        lines.append(f"[2026-03-01 10:{i:02d}:07 UTC] [10.0.0.{i}:5{i:02d}3] [UDP] QNAME: {name}; QTYPE: {kind}; "
+                     f"QCLASS: IN; RCODE: {result}; ANSWER: [{answer}]")
+    return lines
+
+
+def test_a_span_takes_the_values_a_fixed_template_of_its_statement_made() -> None:
+    # the name asked first made a variable-length template of its own (its answers of two
+    # lengths) while the other names' templates of fixed length made the name, the type and
+    # the result variables: the span takes those variables and folds the fixed templates
+    lines = _query_log(2)
+    assert set(_groups(lines)) == {"[<*> <*>:<*>:<*> UTC] [<*>:<*>] [UDP] QNAME: <*>; QTYPE: <*>; QCLASS: IN; RCODE: <*>; ANSWER: <*>"}
+    assert len(set(_groups_with(EngineConfig(span_takes_fixed_values=False), lines))) == 2
+
+
+def test_a_span_takes_only_the_values_of_labelled_fields() -> None:
+    from template_matching.engine.core import _field_label
+
+    assert _field_label("QTYPE:") and _field_label("rcode=")
+    # a value, a bracketed header word, a statement's word, punctuation: no label
+    assert not _field_label("<*>:") and not _field_label("[Job") and not _field_label("Accepted") and not _field_label("-:")
+    # keyword variants beside the answer lists stay two statements
+    r = random.Random(3)
+    lines = []
+    for i in range(40):
+        word = r.choice(["Accepted", "Failed"])
+        hops = ", ".join(r.choice([f"2001:db8:{r.randint(1, 99)}::{r.randint(10, 99)}", "relay.example.net"])
+                         for _ in range(r.choice([1, 1, 2, 3])))
+        lines.append(f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {word} login for user u{r.randint(1, 9)} via: [{hops}]")
+    assert len(set(_groups(lines))) == 2

@@ -531,6 +531,12 @@ class EngineConfig:
     # after a template changes, a template of another length with its first word that the
     # span rules cut against it becomes the variable-length template of both (pass 12)
     span_after_change: bool = True
+    # a variable-length template whose words around its value a fixed template of the same
+    # statement has since made variables takes those variables too, and then folds the fixed
+    # templates it covers: otherwise the lines of the first value seen ("QNAME: x.org; QTYPE:
+    # TXT; ... ANSWER: <list>", one list of any length) stay apart from the statement's other
+    # lines, each length of which generalised on its own (see _span_takes_values; pass 33d)
+    span_takes_fixed_values: bool = True
     # a line of another length whose tokens align with a template's in order (same first
     # token, most constants shared) where the rest is optional parts or values of any
     # length: one template whose gaps each stand for any number of tokens, none included
@@ -4265,6 +4271,11 @@ def _closes_at_end(text: str, opener: str, closer: str) -> bool:
     return depth == 0
 
 
+def _field_label(tok: str) -> bool:
+    """``tok`` is a field's label, its value after it ("QTYPE:", "rcode="), no value of its own."""
+    return tok[-1:] in (":", "=") and VAR not in tok and _has_alpha(tok)
+
+
 @lru_cache(maxsize=_TOKEN_CACHE)
 def _is_message_word(tok: str) -> bool:
     return (
@@ -6063,10 +6074,54 @@ class TemplateEngine:
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
-            return []
+            return self._spans_take_values(c, same_first)
         p, s, o = best
         # (the id ``c`` had after this line's change was never reported: left out)
         return self._make_span(c, o.tokens, p, s)[1:] + self._span_printed_empty(c)
+
+    def _spans_take_values(self, c: _Cluster, same_first: list[_Cluster]) -> list[str]:
+        """After the fixed template ``c`` changed: the variable-length templates with its first
+        token whose words around their value ``c`` has made variables (see _span_takes_values)."""
+        if not self.config.span_takes_fixed_values:
+            return []
+        gone: list[str] = []
+        for o in same_first[-_SPAN_CANDIDATES:]:
+            if c.merged_into is not None:
+                break
+            if o.span is not None and o.merged_into is None and not o.gaps:
+                gone += self._span_takes_values(o, c)
+        return gone
+
+    def _span_takes_values(self, o: _Cluster, c: _Cluster) -> list[str]:
+        """The variable-length template ``o`` takes the variables of the fixed template ``c``
+        where ``c``, aligned with it by its prefix and suffix, covers every token of ``o``
+        around its value and holds a variable at a word of ``o``: the same statement, whose
+        words there are values by the evidence that made ``c``. ``o`` then folds the fixed
+        templates it covers, ``c`` among them; returns the ids retired (``o``'s old one first)."""
+        p = o.span
+        assert p is not None
+        ot, ct = o.tokens, c.tokens
+        ns, n = len(ot) - p - 1, len(ct)
+        if n < p + ns + 1 or c.gaps or c.span is not None:
+            return []
+        around = (*ct[:p], *ct[n - ns :])
+        mine = (*ot[:p], *ot[p + 1 :])
+        if around == mine or not all(_covered(a, t) for a, t in zip(around, mine, strict=True)):
+            return []
+        if not self._span_shares_words(ot, p, ct) or not any(a == t and _is_message_word(a) for a, t in zip(around, mine, strict=True)):
+            return []  # (the two share a word of the statement, not a header's values alone)
+        places = (*range(p), *range(p + 1, len(ot)))
+        if not all(i > 0 and _field_label(ot[i - 1]) for a, t, i in zip(around, mine, places, strict=True) if a != t):
+            # only a label's values ("QTYPE: TXT;" / "QTYPE: <*>;"): a template that made the
+            # statement's own words variables ("[Job <*>] <*> <*>") is no evidence for them
+            return []
+        tokens = (*ct[:p], ot[p], *ct[n - ns :])
+        if self._loses_last_word(ot, tokens):
+            return []
+        old = [o.template_id]
+        o._set_tokens(tokens)
+        self._register_span(o)
+        return old + self._absorb_into_span(o)
 
     def _span_printed_empty(self, c: _Cluster) -> list[str]:
         """After ``c`` became a span, a fixed template that is ``c`` without its variable (every
