@@ -5511,3 +5511,46 @@ def test_means_after_using_leaves_keyword_variants_and_verb_forms_apart() -> Non
     words = ["Accepted", "Failed", "Accepted", "Failed"]
     logins = [f"2026-03-01 12:0{i}:00 user u{i} login {w} from 10.0.0.{i}" for i, w in enumerate(words)]
     assert len(set(_groups(logins))) == 2
+
+
+def test_lines_that_share_only_their_header_are_two_statements() -> None:
+    # an invented beacon daemon prints, after one syslog header, a sentence and a status row of
+    # values, both of four tokens: two statements, not one message of values
+    hosts = ["relay-1", "relay-2", "relay-3"]
+    lines = []
+    for i in range(9):
+        h, pid, ip = hosts[i % 3], 4100 + i, f"192.0.2.{10 + i}"
+        lines += [
+            f"Mar 01 10:0{i}:00 {h} beacond[{pid}]: Probing upstream feed {ip}",
+            f"Mar 01 10:0{i}:01 {h} beacond[{pid}]: {ip} 4f{i}a 1{i} unreachable",
+            f"Mar 01 10:0{i}:03 {h} beacond[{pid}]: Cache flushed after {i}{i} seconds by operator request",
+            f"Mar 01 10:0{i}:04 {h} beacond[{pid}]: Feed {ip} answered in {i}.{i} ms",
+        ]
+    assert len(set(_groups_with(EngineConfig(only_header_shared_apart=True), lines))) == 4
+    assert len(set(_groups(lines))) < 4  # off by default (measured, not merged)
+
+
+def test_only_header_shared_reads_the_header_field_and_the_words_after_it() -> None:
+    from template_matching.engine.core import _only_header_before_run, _only_header_shared
+
+    head = ("<*>:<*>:<*>", "<*>", "beacond[<*>]:")
+    assert _only_header_shared((*head, "Probing", "upstream", "feed", "<*>"), (*head, "<*>", "<*>", "<*>", "unreachable"))
+    assert _only_header_shared((*head, "[Job", "<*>]", "End", "of", "messages"), (*head, "[Job", "<*>]", "PAGE:", "<*>", "<*>"))
+    # a shared plain word: the text after it may be its value ("failed: <reason>"); a shared
+    # word after the difference; one word of the template's only
+    assert not _only_header_shared(("bind", "failed:", "Address", "in", "use"), ("bind", "failed:", "Permission", "denied", "now"))
+    assert not _only_header_shared((*head, "Probing", "upstream", "feed", "<*>"), (*head, "Probing", "backup", "feed", "<*>"))
+    assert not _only_header_shared((*head, "Probing", "<*>", "<*>", "<*>"), (*head, "<*>", "<*>", "<*>", "unreachable"))
+    # a value after the words of a sentence is the sentence's, its text after it a value
+    said = ("INFO:", "Failed", "to", "greet", "<*>", "at", "<*>:<*>:")
+    assert not _only_header_shared((*said, "reset", "by", "peer"), (*said, "<*>", "timed", "out"))
+    # span cuts: the rest of both after the header, words of neither in the other
+    assert _only_header_before_run((*head, "<*>", "<*>", "s"), (*head, "NTSc:", "Good", "ALPN", "from", "<*>"), 5, 0)
+    assert not _only_header_before_run((*head, "sent:", "<*>"), (*head, "sent:", "a", "b", "c"), 4, 0)
+    assert not _only_header_before_run((*head, "Cache", "<*>"), (*head, "Cache", "flushed", "now", "<*>"), 3, 1)
+
+
+def test_only_header_shared_leaves_keyword_variants_apart() -> None:
+    words = ["Accepted", "Failed", "Accepted", "Failed"]
+    logins = [f"Mar 01 12:0{i}:00 gate-{i} authd[{300 + i}]: login {w} for u{i} from 10.0.0.{i}" for i, w in enumerate(words)]
+    assert len(set(_groups_with(EngineConfig(only_header_shared_apart=True), logins))) == 2

@@ -657,6 +657,12 @@ class EngineConfig:
     # groups or the keys of their quoted fields differ, they are two statements' words or two
     # records' shapes, not one value (see _different_groups; pass 32d)
     enclosed_groups_named: bool = True
+    # a line and a template that share no constant after a header field ("ntpd[<*>]:",
+    # "[Job <*>]") but differ there in two plain words or more ("DNS: Server taking: <ip>" /
+    # "<ip> <hex> 83 unreachable") share only their header: their messages are two statements,
+    # not one message of values (see _only_header_shared). Off: measured, not merged (pass
+    # 33f: it lowers five read corpora, access lines' status texts among them, and one held out)
+    only_header_shared_apart: bool = False
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -1627,6 +1633,47 @@ _PREPOSITIONS = frozenset(
 # the prepositions of _PREPOSITIONS that no format prints as a value (not the articles, not
 # "on", "over" or "per", which name states and units: "power on", "game over")
 _FUNCTION_WORDS = _PREPOSITIONS - frozenset(("on", "over", "per", "the", "a", "an"))
+
+
+def _header_value_field(tpl: tuple[str, ...], i: int) -> bool:
+    """``tpl[i]`` is a field of the line's header: it holds a value (a pid, a job's number,
+    a time) and at most one plain word (a level) stands before it; a value after the words
+    of a sentence ("at <*>:<*>: <reason>") is that sentence's."""
+    return VAR in tpl[i] and sum(1 for x in tpl[:i] if _PLAIN_WORD.match(x)) <= 1
+
+
+def _only_header_shared(ct: tuple[str, ...], toks: tuple[str, ...]) -> bool:
+    """Template tokens ``ct`` and line tokens ``toks`` share no constant after the last one
+    they do share, that one is a header field (_header_value_field: a program tag, a
+    bracketed job or client number, a time), and after it the two differ at two places or
+    more where the template holds a plain word: the lines share only their header, so their
+    messages are two statements. A shared plain word ("failed:", "to", "INFO") or a value
+    after a sentence's words may end a text whose rest is a value (see _message_loses_words)."""
+    words = 0
+    for i in range(len(ct) - 1, -1, -1):  # from the end: most candidates share their last token
+        a = ct[i]
+        if a == toks[i]:
+            if a != VAR:
+                return words >= 2 and _header_value_field(ct, i)
+        elif _PLAIN_WORD.match(a) is not None:
+            words += 1
+    return False
+
+
+def _only_header_before_run(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """A span cut with nothing shared after its run, where the last constant the two share
+    before it is a header field (_header_value_field; a template's variable over the other's
+    word shares nothing) and the rest of both holds two plain words or more, none in both:
+    the lines share only their header, as in _only_header_shared, and their messages are two
+    statements, not one text value."""
+    if s:
+        return False
+    last = max((i for i in range(p) if tpl[i] != VAR and tpl[i] == toks[i]), default=-1)
+    if last < 0 or not _header_value_field(tpl, last):
+        return False
+    a = {x for x in tpl[last + 1:] if _PLAIN_WORD.match(x)}
+    b = {x for x in toks[last + 1:] if _PLAIN_WORD.match(x)}
+    return len(a) + len(b) >= 2 and not a & b
 
 
 def _preposition_at_value(a: str, t: str) -> bool:
@@ -5071,6 +5118,7 @@ class TemplateEngine:
         record_texts = self.config.record_texts_kept
         prepositions = self.config.prepositions_not_values
         texts = self.config.message_text_words
+        header_only = self.config.only_header_shared_apart
         for c in candidates:
             if self._other_syntax(c, json_line):
                 continue
@@ -5089,6 +5137,8 @@ class TemplateEngine:
                 continue
             if prepositions and any(_preposition_at_value(a, t) for a, t in zip(ct, toks, strict=True) if a != t):
                 continue  # a preposition where the other prints a value: another statement
+            if header_only and _only_header_shared(ct, toks):
+                continue
             if keep_text and any(
                 _message_loses_words(a, t) and all("=" in x or VAR in x for x in ct[:i])
                 for i, (a, t) in enumerate(zip(ct, toks, strict=True)) if a != t
@@ -5793,6 +5843,8 @@ class TemplateEngine:
         if cut is not None and config.logger_fields_kept and _takes_logger_field(tpl, toks, *cut):
             return None
         if cut is not None and config.messages_before_fields and _message_before_fields(tpl, toks, *cut):
+            return None
+        if cut is not None and config.only_header_shared_apart and _only_header_before_run(tpl, toks, *cut):
             return None
         return cut
 
