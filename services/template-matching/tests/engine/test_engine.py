@@ -5511,3 +5511,62 @@ def test_means_after_using_leaves_keyword_variants_and_verb_forms_apart() -> Non
     words = ["Accepted", "Failed", "Accepted", "Failed"]
     logins = [f"2026-03-01 12:0{i}:00 user u{i} login {w} from 10.0.0.{i}" for i, w in enumerate(words)]
     assert len(set(_groups(logins))) == 2
+
+
+# ------------------------------------------------------------- a span names a word past the header (pass 33g)
+# (measured, not merged: the flag is off by default, these tests name it)
+
+_PAST_HEADER = EngineConfig(spans_name_past_header=True)
+
+
+def _session_lines(seed: int) -> list[str]:
+    # an invented session server: a level letter, a bracketed date, a bracketed session, then
+    # the statement; one statement prints a version, an operation and a number (no word of
+    # its own once the operations are values)
+    rnd = random.Random(seed)
+    messages = ["Hanging up link.", "Idle until next call.", "2.0 Fetch-Record {n}", "1.1 Store-Record {n}",
+                "Granted to 10.1.{n}.9:{n}0 (v4)", "Granted to [v2.::1]:{n}1 (v6)", "Emptying the out queue.",
+                "Got: code={n}", "3.0 Drop-Record {n}", "1.0 List-Records {n}", "2.1 Purge-Record {n}",
+                "1.1 Renew-Lease {n}", "No token was sent."]
+    return [f"T [07/Mar/2025:1{i % 10}:{i % 60:02d}:0{i % 10} +0000] [Session {rnd.randint(1, 999)}] "
+            + rnd.choice(messages).format(n=rnd.randint(1, 900)) for i in range(60)]
+
+
+def test_a_span_whose_only_words_are_the_headers_is_not_learned() -> None:
+    # the template of values after the header ("[Session <*>] <*> <*> <*>") names only what the
+    # logger prints before every statement: as a span it took every statement of the server
+    lines = _session_lines(3)
+    on = _one_stream(tuple(lines), _PAST_HEADER)
+    assert "T [<*>/Mar/<*>:<*>:<*>:<*> <*>] [Session <*>] Idle until next call." in on
+    assert "T [<*>/Mar/<*>:<*>:<*>:<*> <*>] [Session <*>] No token was sent." in on
+    assert "T [<*>/Mar/<*>:<*>:<*>:<*> <*>] [Session <*>] Granted to <*> (<*>)" in on
+    assert len(on) >= 6
+    off = _one_stream(tuple(lines))
+    assert off == {"T [<*>/Mar/<*>:<*>:<*>:<*> <*>] [Session <*>] <*> <*> <*>"}
+
+
+def test_spans_name_past_header_leaves_keyword_variants_and_message_spans_as_before() -> None:
+    words = ["Accepted", "Failed", "Accepted", "Failed"]
+    logins = [f"T [07/Mar/2025:12:0{i}:00 +0000] [Session {i}] {w} login for u{i}" for i, w in enumerate(words)]
+    assert len(set(_groups_with(_PAST_HEADER, logins))) == 2
+    assert len(set(_groups(logins))) == 2
+    # a value of several lengths after a word of the message is still one span
+    files = [f"T [07/Mar/2025:12:0{i}:00 +0000] [Session {i}] Opening shelf {s}"
+             for i, s in enumerate(["A 1", "B 2 3", "C", "D 4 5 6", "E 7"])]
+    assert _one_stream(tuple(files), _PAST_HEADER) == _one_stream(tuple(files))
+
+
+def test_names_past_header_reads_levels_and_bracketed_fields_as_the_header() -> None:
+    from template_matching.engine.core import _names_past_header
+
+    def named(template: str) -> bool:
+        return _names_past_header(tuple(template.split()))
+
+    assert not named("T [<*>/Mar/<*>:<*>:<*>:<*> <*>] [Session <*>] <*> <*> <*>")
+    assert not named("[<*>] <*> <*> INFO: <*> <*> <*>")
+    assert not named("<*> <*> [worker:<*>] <*> <*>")
+    # a group that closes the line (a JSON record, a bracketed message) is the message's
+    assert named('{"at": "<*>" ,"msg": <*> ,"id": <*>}')
+    assert named("<*> INFO : <*>: Moved <*>")
+    assert named("<*> relay[<*>]: <*> <*>")
+    assert named("<*> [Session <*>] <*> | <*>")

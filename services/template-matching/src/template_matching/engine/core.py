@@ -326,6 +326,12 @@ class EngineConfig:
     # nor does a template that named nothing from its first line become variable-length:
     # its fixed length was the only thing telling its lines' programs apart (pass 22g)
     no_wordless_spans: bool = True
+    # nor does it keep, as its last words, only its header's: a severity word, a bracketed
+    # field or group ("[Client <*>]", "[decoder:<*>]") is printed before every statement of
+    # the logger, so a span with no word of the message after them takes all of them
+    # (see _names_past_header; pass 33g: measured, not merged — request lines whose method
+    # and path became values are one statement, and six read corpora fell)
+    spans_name_past_header: bool = False
     # nor does a template of fixed length and a line that each print a word alone merge into
     # a template that names nothing but its severity: the words were the statements, and a
     # template without one takes every line of its token count and punctuation, whatever
@@ -3963,6 +3969,19 @@ def _message_words_around(tpl: tuple[str, ...], p: int, end: int) -> bool:
 _LOGGER_NAME = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$")
 
 
+def _names_past_header(tokens: tuple[str, ...]) -> bool:
+    """Whether a template names something (_names_something) outside its header: a word not
+    shaped as a header's field (_header_shape: a severity, a whole bracketed field, a lone
+    letter) nor inside a bracketed group of several tokens (_header_words). ``D [<*>] [Client
+    <*>] <*> <*>`` and ``<*> INFO: <*> <*>`` name only what the logger prints before every
+    statement (pass 33g)."""
+    header = _header_words(tokens, len(tokens) - 1)  # a group that closes the line is the message's
+    return any(
+        _delimiter(t) or (i not in header and has_literal_word(t) and not _header_shape(t))
+        for i, t in enumerate(tokens)
+    )
+
+
 def _header_only(tpl: tuple[str, ...], p: int, tag_hosts: bool = False) -> bool:
     """Every token before ``p`` is the line's header: a value, a severity word, a token of a
     bracketed header group or field, a lone symbol, and at most one qualified name (the
@@ -5398,10 +5417,8 @@ class TemplateEngine:
         (pass 16). A template of values alone from its first line had no word to lose; a
         template of fixed length keeps its token count and each token's shape (an access
         record whose method and cache status became values is still one record)."""
-        return (
-            self.config.keep_a_word and not _names_something(new)
-            and (_names_something(old) or self.config.no_wordless_spans)
-        )
+        named = _names_past_header if self.config.spans_name_past_header else _names_something
+        return self.config.keep_a_word and not named(new) and (_names_something(old) or self.config.no_wordless_spans)
 
     def _fixed_loses_last_word(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
         """A fixed-length template ``old`` and a line that each print a word alone would merge
