@@ -3675,7 +3675,6 @@ def _distinguished_names(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 _PATH_JOIN = re.compile(r"[^\s/\\][/\\][^\s/\\]")
 _NAMES_JOIN = re.compile(r"[A-Za-z][/\\][^\s/\\]|[^\s/\\][/\\][A-Za-z]")
 _FILE_NAME_END = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
-_PATH_EDGES = "\"'`"
 
 
 def _spaced_path_run(run: tuple[str, ...]) -> bool:
@@ -3688,23 +3687,23 @@ def _spaced_path_run(run: tuple[str, ...]) -> bool:
     is a sentence too) or, where masking took the path's root, a quoted value first."""
     if len(run) < 2 or any(x[-1:] in ":,;" or x.startswith(VAR + ":") for x in run[:-1]):
         return False
-    if any(c in x for x in run for c in "=|") or any(c in x[1:] for x in run[:-1] for c in _PATH_EDGES):
+    if any(c in x for x in run for c in "=|") or any(c in x[1:] for x in run[:-1] for c in _QUOTES):
         return False  # fields and records, or quoted texts inside the run: not one name
     if run[0] == run[-1] or any("::" in x or "()" in x for x in run):
         return False  # a name printed twice around code ("sr/ps/qf3 PowerSupply::On() - sr/ps/qf3")
-    last = run[-1].rstrip(":,;").rstrip(_PATH_EDGES + ")]")
+    last = run[-1].rstrip(":,;").rstrip(_QUOTES + ")]")
     if not (_PATH_JOIN.search(last) or _FILE_NAME_END.search(last)):
         return False
     if any(_NAMES_JOIN.search(x) for x in run[:-1]):
         return True
     first = run[0].lstrip("([")
-    return first[:1] in _PATH_EDGES and first[1:] == VAR and last != run[-1].rstrip(":,;") and _FILE_NAME_END.search(last) is not None
+    return first[:1] in _QUOTES and first[1:] == VAR and last != run[-1].rstrip(":,;") and _FILE_NAME_END.search(last) is not None
 
 
 def _one_path(tok: str) -> bool:
     """A token that is a value or a path, maybe quoted or ending a clause ("<*>", '"<*>"',
     "/etc/app.conf:"), not a field (no "=")."""
-    core = tok.rstrip(":,;").strip(_PATH_EDGES)
+    core = tok.rstrip(":,;").strip(_QUOTES)
     return "=" not in core and (core == VAR or _PATH_JOIN.search(core) is not None)
 
 
