@@ -5441,6 +5441,10 @@ def test_spaced_path_run_needs_joined_names_and_a_paths_end() -> None:
     assert not _spaced_path_run(("-", '"npm/<*>', "node/<*>", 'linux"', "[<*>]"))
     # a device's name printed twice around a method of code
     assert not _spaced_path_run(("INFO", "lab/pump/p2", "Pump::Start()", "-", "lab/pump/p2"))
+    # a bracketed part of a sentence that the run opens and does not close (an invented
+    # converter: "render (text/plain to image/png, cost 20)")
+    assert not _spaced_path_run(("render", "(text/plain", "to", "image/png,"))
+    assert _spaced_path_run(("(Music/Album", "<*>/track.flac)"))
     # the other side one value or path, not a field
     assert _spaced_paths(("<*>",), ("Music/Album", "<*>/<*>"))
     assert _spaced_paths(("scans/invoice.tiff",), ("Team", "Photos/Fair", "Day/img.jpeg"))

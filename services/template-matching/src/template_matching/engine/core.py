@@ -3683,14 +3683,19 @@ def _spaced_path_run(run: tuple[str, ...]) -> bool:
     two tokens at least, no field ("=") or record ("|"), no quote but the run's own, no
     token but the last ending a clause (":", ",", ";"); the last token a path's end (a
     piece joined by "/" or "\\", a file's extension: "TCP/IP SERVICES FOR PORT <*>" is a
-    sentence), and a name joined by "/" or "\\" before it (a text that only ends in a path
-    is a sentence too) or, where masking took the path's root, a quoted value first."""
+    sentence), a name joined by "/" or "\\" before it (a text that only ends in a path is a
+    sentence too) or, where masking took the path's root, a quoted value first, and every
+    bracket it opens closed in it (MIME types in a bracketed part, "(text/plain to
+    image/png,", join names too)."""
     if len(run) < 2 or any(x[-1:] in ":,;" or x.startswith(VAR + ":") for x in run[:-1]):
         return False
     if any(c in x for x in run for c in "=|") or any(c in x[1:] for x in run[:-1] for c in _QUOTES):
         return False  # fields and records, or quoted texts inside the run: not one name
     if run[0] == run[-1] or any("::" in x or "()" in x for x in run):
         return False  # a name printed twice around code ("sr/ps/qf3 PowerSupply::On() - sr/ps/qf3")
+    inner = " ".join(run).lstrip("([")
+    if any(inner.count(opener) > inner.count(closer) for opener, closer in ("()", "[]")):
+        return False  # it opens a bracket it does not close: a sentence's bracketed part ("pdftopdf (text/plain to image/png,")
     last = run[-1].rstrip(":,;").rstrip(_QUOTES + ")]")
     if not (_PATH_JOIN.search(last) or _FILE_NAME_END.search(last)):
         return False
