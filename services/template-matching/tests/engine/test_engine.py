@@ -876,7 +876,6 @@ def test_a_list_whose_first_items_agree_still_starts_at_its_bracket() -> None:
     assert (second.template, second.cluster) == ("msg=flushing <*>", first.cluster)
 
 
-
 def test_states_after_a_state_label_and_an_arrow_are_values_together() -> None:
     engine = TemplateEngine()
     first = engine.add("Updated sync status: Unknown -> Unknown")
@@ -1901,7 +1900,6 @@ def test_a_keyword_variant_beside_an_optional_value_stays_apart() -> None:
     )
     clusters = [engine.add(line).cluster for line in lines]
     assert len({engine.current(c)[2] for c in clusters}) == 2
-
 
 
 @pytest.mark.parametrize(
@@ -4993,7 +4991,6 @@ def test_a_json_records_first_text_is_its_message_whatever_its_key() -> None:
     assert _optional_field(long, short, False) == (3, 2)
     same = ('{"ts":', '"<*>"', ',"text":', '"Ledger store opened."', ',"level":', '"Warning"', ',"pid":', "<*>}")
     assert _optional_field(same, short, True) == _optional_field(same, short, False) == (3, 2)
-
 
 
 def _dump_lines(order: int) -> tuple[str, ...]:
