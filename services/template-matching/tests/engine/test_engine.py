@@ -5591,6 +5591,43 @@ def test_means_after_using_leaves_keyword_variants_and_verb_forms_apart() -> Non
     assert len(set(_groups(logins))) == 2
 
 
+# ------------------------------------------- dotted names under one qualifier (pass 34a)
+
+
+def test_dotted_names_under_one_qualifier_are_one_argument() -> None:
+    # an invented kiln controller prints the state it enters as a member of its enum, and a
+    # weather relay the key of its tree it updates: one statement each
+    states = ["Idle", "Firing", "Idle", "Cooling", "Firing", "Cooling"]
+    lines = [f"2026-03-02 08:0{i}:00 kilnd[4{i}1]: Switch to Kiln Mode: org.kilnworks.Kiln.Mode.{s}"
+             for i, s in enumerate(states)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(dotted_qualifiers=False), lines))) > 1
+    keys = ["air.rain.rateHourly", "air.gustPeak", "air.rain.rateHourly", "air.sun.elevationAngle", "air.gustPeak"]
+    relay = [f"2026-03-02T09:0{i}:00.1{i}Z relay-hub merger refreshing {k}" for i, k in enumerate(keys)]
+    assert len(set(_groups(relay))) == 1
+    assert len(set(_groups_with(EngineConfig(dotted_qualifiers=False), relay))) > 1
+
+
+def test_dotted_qualifiers_leave_loggers_codes_and_keyword_variants_apart() -> None:
+    from template_matching.engine.core import _names_under_one_dotted_qualifier
+
+    before = ("Switch", "to", "Kiln", "Mode:")
+    assert _names_under_one_dotted_qualifier((*before, "x"), 4, ("org.kw.Mode.Idle", "org.kw.Mode.Firing"))
+    assert _names_under_one_dotted_qualifier(("refreshing", "x"), 1, ("weather.gust", "weather.rain.rate"))
+    # constants in capitals, a name labelling the text (":"), different qualifiers, plain words,
+    # a masked name, no word of the sentence before (a logger or a setting opening the message)
+    assert not _names_under_one_dotted_qualifier((*before, "x"), 4, ("org.kw.Mode.IDLE", "org.kw.Mode.FIRING"))
+    assert not _names_under_one_dotted_qualifier(("in", "x"), 1, ("Kiln.start:", "Kiln.stop:"))
+    assert not _names_under_one_dotted_qualifier(("in", "x"), 1, ("org.kw.Kiln", "net.kw.Kiln"))
+    assert not _names_under_one_dotted_qualifier(("in", "x"), 1, ("Idle", "Firing"))
+    assert not _names_under_one_dotted_qualifier(("in", "x"), 1, ("org.kw.<*>", "org.kw.Idle"))
+    assert not _names_under_one_dotted_qualifier(("<*>", "x"), 1, ("kw.pool.size", "kw.pool.wait"))
+    assert not _names_under_one_dotted_qualifier(("INFO", "x"), 1, ("kw.pool.size", "kw.pool.wait"))
+    words = ["Accepted", "Failed", "Accepted", "Failed"]
+    logins = [f"2026-03-02 12:0{i}:00 user u{i} login {w} from 10.0.0.{i}" for i, w in enumerate(words)]
+    assert len(set(_groups(logins))) == 2
+
+
 # ------------------------------------------- a span keeps a word besides the severity (pass 33a)
 
 

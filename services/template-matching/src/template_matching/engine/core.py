@@ -164,6 +164,11 @@ class EngineConfig:
     # "mapped port using UPnP." / "NAT-PMP.") is the means the program chose, an argument of
     # the statement, not its wording (see _means_after_using; pass 32e)
     means_after_using: bool = True
+    # dotted names that share their qualifier up to a "." and differ after it, after a word
+    # of the sentence ("Host State: acme.State.Host.Off" / "acme.State.Host.Running",
+    # "updating environment.current" / "environment.wind.speed") are members of one enum or
+    # one tree of names, an argument (see _names_under_one_dotted_qualifier; pass 34a)
+    dotted_qualifiers: bool = True
     # a noun right after a number that differs from its sibling only by the plural ending
     # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
     # pass 22d)
@@ -1718,6 +1723,35 @@ def _means_after_using(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) 
     them is the statement. Verb forms are left out, as after a preposition: "using cached" /
     "using downloaded" say what happened."""
     return i > 0 and tokens[i - 1].lower() == "using" and _no_verb_forms(words)
+
+
+_DOTTED_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+$")
+
+
+def _names_under_one_dotted_qualifier(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Whether the different words are dotted names under one qualifier that ends at a "."
+    ("acme.State.Host.Off" / "acme.State.Host.Running", "environment.current" /
+    "environment.wind.speed") after a lower-case word of the sentence: members of one enum or
+    one tree of names that the format prints as an argument. Not a name ending in ":" (a
+    method or logger labelling the text after it), not constants in capitals (Android's
+    "android.intent.action.SCREEN_ON" / "SCREEN_OFF" name their events), and not where no
+    word of the sentence stands before (a logger or a setting's name opening the message)."""
+    if not any(len(t) >= 2 and t.isalpha() and t.islower() and t not in _LEVEL_WORDS for t in tokens[:i]):
+        return False
+    names = []
+    for w in words:
+        if w.endswith(":"):
+            return False
+        name = w.rstrip(",;.")
+        if _DOTTED_PATH.match(name) is None:
+            return False
+        names.append(name)
+    common = _prefix(names)
+    qualifier = common[: common.rfind(".") + 1]
+    if not any(ch.isalpha() for ch in qualifier):
+        return False
+    tails = [n[len(qualifier):] for n in names]
+    return len(set(tails)) == len(tails) and not any(t.rsplit(".", 1)[-1].isupper() for t in tails)
 
 
 def _argument_name(x: str) -> bool:
@@ -6736,6 +6770,8 @@ class TemplateEngine:
         ):
             return True
         if self.config.means_after_using and _means_after_using(group.members[0].tokens, group.pos, words):
+            return True
+        if self.config.dotted_qualifiers and _names_under_one_dotted_qualifier(group.members[0].tokens, group.pos, words):
             return True
         if self._header_field(group, word) or _same_fields(words):
             return True
