@@ -5767,3 +5767,77 @@ def test_a_span_takes_only_the_values_of_labelled_fields() -> None:
                          for _ in range(r.choice([1, 1, 2, 3])))
         lines.append(f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {word} login for user u{r.randint(1, 9)} via: [{hops}]")
     assert len(set(_groups(lines))) == 2
+
+
+# --------------------------------------- the words that open a message after the level (pass 34d)
+
+
+def _queue_worker(verbs: tuple[str, str]) -> list[str]:
+    # an invented queue worker's zap-style console lines: time, level, logger, message, context;
+    # each verb is a statement of its own, printed again by the statement of its failure
+    lines = []
+    for i in range(12):
+        verb = verbs[i % 2]
+        stamp = f"2026-11-05T09:1{i % 10}:0{i % 10}.{100 + i}Z"
+        lines.append(f'{stamp}\tINFO\tjobs\t{verb} job\t{{"job": "j-{17 + i}"}}')
+        if i % 3 == 0:
+            lines.append(f'{stamp}\tERROR\tjobs\tfailed to {verb} job\t{{"job": "j-{17 + i}", "error": "queue closed"}}')
+    return lines
+
+
+def test_a_pair_of_words_opening_the_message_after_the_level_is_no_value_pair() -> None:
+    for verbs in (("start", "stop"), ("apply", "recover")):
+        lines = _queue_worker(verbs)
+        on = _templates_of(lines)
+        assert len(on) == 4 and not any("jobs <*> job" in t or "to <*> job" in t for t in on)
+        # flag off: the pair alternating in the failure's statement made both places values
+        assert len(_templates_of(lines, heads_after_level=False)) == 2
+    # the parts of a program named right after the level, each with its own statements
+    parts = []
+    for i in range(10):
+        part = ("reader", "writer")[i % 2]
+        parts.append(f"2026-11-05 09:1{i}:0{i} INFO {part} link opened to 10.0.0.{i}:3306")
+        parts.append(f"2026-11-05 09:1{i}:1{i} INFO {part} link closed to 10.0.0.{i}:3306")
+    assert len(_templates_of(parts)) == 4
+    assert len(_templates_of(parts, heads_after_level=False)) == 2
+
+
+def test_words_after_the_level_of_other_shapes_and_keyword_variants_are_as_before() -> None:
+    from template_matching.engine.core import _head_after_level
+
+    assert _head_after_level(("<*>", "INFO", "jobs", "start", "job"), 3, ("start", "stop"))
+    assert _head_after_level(("<*>", "INFO", "reader", "link", "opened"), 2, ("reader", "writer"))
+    assert _head_after_level(("<*>", "warn", "sync.worker", "paused", "<*>"), 3, ("paused", "resumed"))
+    # names with digits or capitals, words after a logger with capitals, words not after a level
+    assert not _head_after_level(("<*>", "INFO", "node7", "up"), 2, ("node7", "node9"))
+    assert not _head_after_level(("<*>", "INFO", "jobs", "Started"), 3, ("Started", "Stopped"))
+    assert not _head_after_level(("<*>", "INFO", "Jobs:", "start"), 3, ("start", "stop"))
+    assert not _head_after_level(("session", "opened", "for", "user", "root", "now"), 4, ("root", "guest"))
+    # a level printed as a label ("INFO:", "[warn]") is followed by the message's text, which may
+    # open with an argument; a word before a logger's name ending in ":" is a header field
+    assert not _head_after_level(("<*>", "INFO:", "backup", "run", "begin"), 2, ("backup", "restore"))
+    assert not _head_after_level(("<*>", "[warn]", "sync.worker", "paused", "<*>"), 3, ("paused", "resumed"))
+    assert not _head_after_level(("<*>", "INFO", "sales", "app.jobs.cron:", "Job", "<*>"), 2, ("sales", "stock"))
+    # a word that ends the line is not asked
+    assert not _head_after_level(("<*>", "INFO", "jobs", "start"), 3, ("start", "stop"))
+    # a database's name before the logger's (an invented Odoo-like header) is still a value
+    rows = []
+    for i in range(8):
+        db = ("sales", "stock")[i % 2]
+        rows.append(f"2026-11-05 09:1{i}:0{i},1{i}3 40{i} INFO {db} app.jobs.cron: Job 'nightly-{i}' starting")
+        rows.append(f"2026-11-05 09:1{i}:2{i},1{i}3 40{i} INFO {db} app.jobs.cron: Job 'nightly-{i}' done in {i}.2s")
+    assert len(_templates_of(rows)) == 2 and _templates_of(rows) == _templates_of(rows, heads_after_level=False)
+    # a pair alternating in two statements elsewhere in the line is still a pair of values
+    users = []
+    for i in range(8):
+        user = ("alice", "bob")[i % 2]
+        users.append(f"2026-11-05 09:1{i}:0{i} authd[{300 + i}]: session opened for user {user}")
+        users.append(f"2026-11-05 09:1{i}:3{i} authd[{300 + i}]: session closed for user {user}")
+    assert len(_templates_of(users)) == 2
+    # keyword variants stay two
+    outcomes = [
+        f"2026-11-05 09:1{i}:0{i} INFO auth {w} token for user{i} from 10.1.0.{i}"
+        for i, w in enumerate(["Accepted", "Failed", "Accepted", "Failed"])
+    ]
+    assert len(_templates_of(outcomes)) == 2
+    assert len(_templates_of(outcomes, heads_after_level=False)) == 2

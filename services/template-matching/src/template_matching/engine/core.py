@@ -662,6 +662,12 @@ class EngineConfig:
     # values; thread names, hosts and ids there carry digits or joiners ("[main-2]") and stay
     # values (see _component_after_level; pass 31c)
     components_after_level: bool = True
+    # a lower-case word right after a bare level word, or after it and a logger's name
+    # ("INFO applier connection ..." / "INFO inspector connection ...", zap's "INFO records
+    # apply chaos" / "INFO records recover chaos"), opens the message: the part that logs or
+    # the statement's verb, so a pair alternating there is no value the pair's other
+    # statements vouch for (see _head_after_level; pass 34d)
+    heads_after_level: bool = True
     # a whole quoted text with no key, opening the message after the header and followed by
     # the line's key=value fields, is the statement (klog's structured '"msg" key="v"'):
     # two such texts are never one span value (see _message_before_fields; pass 31d)
@@ -1218,6 +1224,31 @@ def _component_after_level(tokens: tuple[str, ...], pos: int, words: tuple[str, 
     if pos == 0 or not all(_SQUARE_LETTERS.match(w) for w in words):
         return False
     return _level_token(tokens[pos - 1])
+
+
+# a logger's name as a header prints it after the level: lower-case parts joined by ".", "-" or "_"
+_LOGGER_WORD = re.compile(r"^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)*$")
+
+
+def _bare_level(tok: str) -> bool:
+    """A severity printed as a column of its own ("INFO", "warn"), no label (pgBackRest's
+    "INFO: backup command begin", where the next word is the command's name, an argument)."""
+    return tok.isalpha() and tok.lower() in _SEVERITY_NAMES
+
+
+def _head_after_level(tokens: tuple[str, ...], pos: int, words: tuple[str, ...]) -> bool:
+    """Whether the words at ``pos`` are lower-case words of letters that open the message
+    right after a bare level word, or after it and a logger's name ("INFO records apply
+    chaos" / "INFO records recover chaos"): a part of the program or a statement's verb. A
+    word followed by a token ending in ":" is one more header field before the logger's name
+    (Odoo's database in "INFO shop odoo.addons.base.models.ir_cron: Job ..."), a value."""
+    if pos == 0 or pos + 1 >= len(tokens) or tokens[pos + 1].endswith(":"):
+        return False
+    if not all(w.isalpha() and w.islower() for w in words):
+        return False
+    if _bare_level(tokens[pos - 1]):
+        return True
+    return pos >= 2 and _bare_level(tokens[pos - 2]) and _LOGGER_WORD.match(tokens[pos - 1]) is not None
 
 
 # one word alone in square brackets, any case ("[Up]", "[Exiting]")
@@ -6621,6 +6652,8 @@ class TemplateEngine:
                 group.members[0].tokens, group.pos, (other, word)
             ):
                 continue  # each part of a program logs its own statements ("opened" and "closed")
+            if self.config.heads_after_level and _head_after_level(group.members[0].tokens, group.pos, (other, word)):
+                continue  # so does each part, and each verb opening a message
             key = (other, word) if other < word else (word, other)
             first = pairs.setdefault(key, group)
             if first is not group:
