@@ -5841,3 +5841,62 @@ def test_words_after_the_level_of_other_shapes_and_keyword_variants_are_as_befor
     ]
     assert len(_templates_of(outcomes)) == 2
     assert len(_templates_of(outcomes, heads_after_level=False)) == 2
+
+
+# ---------------------------------------------------------------- thirty-fourth pass (e)
+
+
+def _quay_link_lines(seed: int) -> list[str]:
+    # an invented quay daemon's socket logger: a connection statement with its peer, crew and
+    # what it watches, and a drop statement with its peer and reason code
+    r = random.Random(seed)
+    lines = []
+    for i in range(48):
+        ts = f"2026-03-01T10:{i:02d}:{r.randint(10, 59)}.{r.randint(100, 999)}Z"
+        ip = r.choice(["10.1.1.31", "10.1.1.44", "127.0.0.1", "10.1.1.7"])
+        if r.random() < 0.62:
+            crew, watch = r.choice(["admin", "AUTO_LOGIN", "-"]), r.choice(["none", "self", "all"])
+            lines.append(f"{ts} quayd:links:tcp tcp link from {ip} crew {crew} watching {watch}")
+        else:
+            lines.append(f"{ts} quayd:links:tcp tcp dropped {ip} reason {r.choice([1000, 1001, 1006])}")
+    return lines
+
+
+def test_two_texts_ending_the_line_each_with_a_value_of_its_own_are_two_statements() -> None:
+    # the clause of words ending the line after the message's words took "link from <*> crew
+    # <*> watching none" and "dropped <*> reason <*>" for one value once that place had shown
+    # enough texts: each holds a value among plain words and the two share no word, so they
+    # are two statements' format strings after the logger's word (pass 34e)
+    lines = _quay_link_lines(2)
+    assert _templates_of(lines, valued_tails_kept=False) == ["<*>:<*>:<*> quayd:links:tcp tcp <*>"]
+    kept = _templates_of(lines)
+    assert len(kept) > 1 and not any("tcp link" in t and "dropped" in t for t in kept)
+    assert any(t.endswith("tcp dropped <*> reason <*>") for t in kept)
+
+
+def test_valued_tails_leave_texts_without_values_and_keyword_variants_as_before() -> None:
+    from template_matching.engine.core import _span_cut
+
+    def vary(*_: object) -> bool:
+        return True
+
+    head = ("<*>:<*>:<*>", "quayd:links:tcp", "tcp")
+    tpl = (*head, "link", "from", "<*>", "crew", "<*>", "watching", "none")
+    toks = (*head, "dropped", "<*>", "reason", "<*>")
+    assert _span_cut(tpl, toks, vary, valued_texts=True, valued_tails=True) is None
+    assert _span_cut(tpl, toks, vary, valued_texts=True, valued_tails=False) == (3, 0)
+    # texts of plain words alone ending the line ("... synced for persistent volume" /
+    # "daemon sets"): no value printed in them, the clause cuts them flag on or off
+    caches = ("<*>", "ctl[<*>]:", "Caches", "are", "synced", "for")
+    tpl, toks = (*caches, "persistent", "volume"), (*caches, "daemon", "sets", "job")
+    assert _span_cut(tpl, toks, vary, valued_texts=True, valued_tails=True) == (6, 0)
+    # texts that share a word ("sent <*> bytes to <*>" / "sent <*> frames"): one text's variants
+    tpl, toks = (*head, "sent", "<*>", "bytes", "to", "<*>"), (*head, "sent", "<*>", "frames")
+    assert _span_cut(tpl, toks, vary, valued_texts=True, valued_tails=True) == _span_cut(
+        tpl, toks, vary, valued_texts=True, valued_tails=False
+    )
+    # keyword variants stay two statements either way
+    r = random.Random(4)
+    lines = [f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {r.choice(['Accepted', 'Failed'])} login for user u{r.randint(1, 9)}"
+             for i in range(30)]
+    assert len(_templates_of(lines)) == len(_templates_of(lines, valued_tails_kept=False)) == 2

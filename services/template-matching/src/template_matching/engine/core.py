@@ -690,6 +690,12 @@ class EngineConfig:
     # statements, not values of one field, however many settings it prints (see
     # _setting_name; pass 33c)
     setting_names: bool = True
+    # with valued_texts_kept, words ending the line after the message's fixed words are not
+    # one value when both texts hold a value of their own among plain words and share no word
+    # ("ws connection from <*> user <*>" / "ws closed <*> code <*>"): two statements' format
+    # strings printed after a common opening, as after a plain label (see _valued_texts;
+    # pass 34e)
+    valued_tails_kept: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -3333,7 +3339,7 @@ def _span_cut(
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
     valued_texts: bool = False, header_tails: bool = False, duration_values: bool = False,
     tag_host_header: bool = False, distinguished_names: bool = False, header_words: bool = False,
-    enclosed_groups_named: bool = False, spaced_paths: bool = False,
+    enclosed_groups_named: bool = False, spaced_paths: bool = False, valued_tails: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3559,6 +3565,7 @@ def _span_cut(
     if (
         s == 0 and p >= 2 and fixed and _is_message_word(label) and tails is not None
         and not (header_tails and _header_only(tpl, p, tag_host_header))
+        and not (valued_texts and valued_tails and _valued_texts(mt, ml))
         and tails(tpl, toks, p, -1)
     ):
         # words ending the line after the message's fixed words ("Caches are synced for
@@ -5962,7 +5969,7 @@ class TemplateEngine:
             config.label_after_message_word, config.status_text_case, config.vouching_outside_run,
             config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
             config.duration_values, config.tag_host_header, config.distinguished_names,
-            config.glued_header_words, config.enclosed_groups_named, config.spaced_paths,
+            config.glued_header_words, config.enclosed_groups_named, config.spaced_paths, config.valued_tails_kept,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
