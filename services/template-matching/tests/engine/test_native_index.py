@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from template_native import TemplateIndex
 
-from template_matching.engine import EngineConfig, Match, TemplateEngine
+from template_matching.engine import EngineConfig, TemplateEngine
 from template_matching.engine.stream import _line, blocks, run
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -94,12 +94,6 @@ def _assert_same_stream(lines: list[str], config: EngineConfig, seed: int = 15) 
     assert eng._native.cache_len() == ref._native.cache_len()
 
 
-def _ids_unordered(m: Match) -> Match:
-    # the contract orders ``replaced`` by its first id only (the previous one); the others are
-    # the templates merged in, which the index and the Python scan may find in another order
-    return replace(m, replaced=m.replaced[:1] + tuple(sorted(m.replaced[1:])))
-
-
 def _assert_same_matches(lines: list[str], config: EngineConfig, batch: int = 300) -> None:
     ref = TemplateEngine(config)
     expected = [ref.add(m) for m in lines]
@@ -107,7 +101,7 @@ def _assert_same_matches(lines: list[str], config: EngineConfig, batch: int = 30
     got = []
     for i in range(0, len(lines), batch):
         got += eng.match_batch(lines[i : i + batch])
-    assert [_ids_unordered(m) for m in got] == [_ids_unordered(m) for m in expected]
+    assert got == expected
     assert eng.templates() == ref.templates()
 
     assert _counts(eng) == _counts(ref)

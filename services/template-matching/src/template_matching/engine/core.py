@@ -836,6 +836,14 @@ class _TemplateTokens:
         self.tokens = tokens
 
 
+def _retired(old_ids: list[str], live_id: str) -> tuple[str, ...]:
+    """The ids a change retired, ``live_id`` left out: the changed template's own old id first
+    (the contract's previous id), the templates merged into it sorted, so the answer does not
+    depend on the order the scan or the native index found them in."""
+    ids = [i for i in dict.fromkeys(old_ids) if i != live_id]
+    return (*ids[:1], *sorted(ids[1:]))
+
+
 def _due_group(c: _Cluster) -> _Siblings | None:
     """The sibling group that a line of ``c`` merges now, if any: the first evident group of
     a pending template. Without one the line is answered like any other (the native index
@@ -5666,7 +5674,7 @@ class TemplateEngine:
                 self._siblings_after_change(c)
                 c.count += 1
                 self._remember(message, c)
-                return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+                return c, False, _retired(old_ids, c.template_id)
             c.count += 1
             self._remember(message, c)
             return c, False, ()
@@ -5786,7 +5794,7 @@ class TemplateEngine:
         self._siblings_after_change(c)
         c.count += 1
         self._remember(message, c)
-        return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+        return c, False, _retired(old_ids, c.template_id)
 
     def _gapped_beside(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
         """A line that differs from a template of its own length in the word after its
@@ -5881,7 +5889,7 @@ class TemplateEngine:
                 self._register_span(c)
                 # the more general template may now cover templates it did not before
                 old += self._absorb_into_span(c)
-            return c, tuple(dict.fromkeys(i for i in old if i != c.template_id))
+            return c, _retired(old, c.template_id)
         return None
 
     @staticmethod
@@ -6063,7 +6071,7 @@ class TemplateEngine:
             old_ids += self._span_printed_empty(c)
         c.count += 1
         self._remember(message, c)
-        return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+        return c, False, _retired(old_ids, c.template_id)
 
     def _widen_span(self, c: _Cluster, fixed_tokens: tuple[str, ...]) -> list[str]:
         """A new span's suffix holds what the two lines that made it share; another fixed
@@ -6345,7 +6353,7 @@ class TemplateEngine:
         old_ids = self._make_gapped(c, tokens, gaps)
         c.count += 1
         self._remember(message, c)
-        return c, False, tuple(dict.fromkeys(i for i in old_ids if i != c.template_id))
+        return c, False, _retired(old_ids, c.template_id)
 
     def _make_gapped(self, c: _Cluster, tokens: tuple[str, ...], gaps: tuple[int, ...]) -> list[str]:
         """``c`` (of fixed length, a span or gapped) becomes the gapped template ``tokens``
