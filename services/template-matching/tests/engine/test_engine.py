@@ -5902,3 +5902,48 @@ def test_valued_tails_leave_texts_without_values_and_keyword_variants_as_before(
     lines = [f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {r.choice(['Accepted', 'Failed'])} login for user u{r.randint(1, 9)}"
              for i in range(30)]
     assert len(_templates_of(lines)) == len(_templates_of(lines, valued_tails_kept=False)) == 2
+
+
+def test_marks_of_signs_alone_name_two_statements() -> None:
+    # an invented schema tool marks each change it deploys "+", reverts "-" and verifies "*"
+    signs = ["+", "*", "-", "+", "*", "-", "+", "-"]
+    changes = [f"  {s} shelf_{'abcdefgh'[i]}{i + 3} .. ok" for i, s in enumerate(signs)]
+    assert sorted(_templates_of(changes)) == ["* <*> .. ok", "+ <*> .. ok", "- <*> .. ok"]
+    # a relay's pipe logs what it sends ">>" and receives "<<" after its logger's name
+    frames = [
+        f"2026-11-05 09:1{i}:0{i}.2 I relay.FramePipe {d} [frame=4{i}, peer=7{i}]"
+        for i, d in enumerate([">>", "<<", ">>", "<<", ">>"])
+    ]
+    assert len(_templates_of(frames)) == 2
+    # flag off: the signs were values of one place
+    assert _templates_of(changes, signs_apart=False) == ["<*> <*> .. ok"]
+    assert len(_templates_of(frames, signs_apart=False)) == 1
+
+
+def test_bars_signs_after_a_value_and_keyword_variants_keep_their_grouping() -> None:
+    from template_matching.engine.core import _sign_pair
+
+    # a level meter's bar of one set of signs in other counts is one value
+    bars = [
+        f"2026-11-05 09:1{i}:0{i} meter[4{i}]: level {40 + i} {b}"
+        for i, b in enumerate(["___|||", "_|||__", "____||", "||____", "__||__"])
+    ]
+    assert _templates_of(bars) == ["<*> <*>:<*>:<*> meter[<*>]: level <*> <*>"]
+    # a direction printed after a value is the value's
+    flows = [
+        f"2026-11-05 09:1{i}:0{i} INFO: [conn {i + 10}: {d} {100 + i} bytes] flushed"
+        for i, d in enumerate(["<", ">", "<", ">", "<"])
+    ]
+    assert len(_templates_of(flows)) == 1
+    # keyword variants beside one sign stay two statements, the rule on or off
+    logins = [
+        f"2026-11-05 09:1{i}:0{i} gate[{100 + i}]: {w} login for user u{i} >> relay"
+        for i, w in enumerate(["Accepted", "Failed", "Accepted", "Failed"])
+    ]
+    assert len(_templates_of(logins)) == 2
+    assert len(_templates_of(logins, signs_apart=False)) == 2
+    assert _sign_pair(("+", "<*>"), 0, "+", "*") and _sign_pair(("Pipe", ">>"), 1, ">>", "<<")
+    assert _sign_pair(("<*>", "✓"), 0, "✓", "✗")
+    assert not _sign_pair(("====",), 0, "====", "======")  # a banner's width
+    assert not _sign_pair(("[<*>:", "<"), 1, "<", ">")  # after a value
+    assert not _sign_pair(("+",), 0, "+", "<*>") and not _sign_pair(("+",), 0, "+", "+a")

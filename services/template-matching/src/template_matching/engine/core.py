@@ -696,6 +696,12 @@ class EngineConfig:
     # strings printed after a common opening, as after a plain label (see _valued_texts;
     # pass 34e)
     valued_tails_kept: bool = True
+
+    # a token of signs alone ("+" / "-" / "*" opening a change's line, ">>" / "<<" after a
+    # logger's name, "✓" / "✗") where the other line prints other signs, with nothing or a
+    # word before it, marks the kind of statement as a word does: two such marks are two
+    # statements, not values of one field (see _sign_pair; pass 34g)
+    signs_apart: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -2346,6 +2352,22 @@ def _keyword_variant(a: str, t: str, capitals: bool = False) -> bool:
 # prefixes that negate the word they open ("dis"connected, "un"available, "in"valid,
 # "de"registered, "non"-blocking)
 _NEGATIONS = ("dis", "un", "in", "im", "il", "ir", "non", "non-", "de")
+
+
+def _sign_pair(tokens: tuple[str, ...], i: int, a: str, t: str) -> bool:
+    """``a`` and ``t``, at ``i`` of ``tokens``, are two different tokens of signs alone (no
+    letter, digit or masked value: "+" / "*" / "-" opening a change's line, ">>" / "<<", "✓" /
+    "✗") with nothing or a word before them: marks the program prints for the kind of its
+    statement. Signs of one set in other counts ("====" / "======", "___|||" / "_|||__") are a
+    banner's or a bar's width, and signs after a value ("[<*>: < <*>]") a value's direction."""
+    if a == t or not a or not t or VAR in a or VAR in t:
+        return False
+    if any(ch.isalnum() for ch in a) or any(ch.isalnum() for ch in t) or set(a) == set(t):
+        return False
+    if i == 0:
+        return True
+    before = tokens[i - 1]
+    return VAR not in before and _has_alpha(before)
 
 
 def _negated_variant(a: str, t: str) -> bool:
@@ -5259,6 +5281,7 @@ class TemplateEngine:
         prepositions = self.config.prepositions_not_values
         texts = self.config.message_text_words
         settings = self.config.setting_names
+        signs = self.config.signs_apart
         for c in candidates:
             if self._other_syntax(c, json_line):
                 continue
@@ -5299,6 +5322,10 @@ class TemplateEngine:
                     continue
                 if self.config.negated_variants and _negated_variant(a, t) and not (vshape and self._state_pair(ct, i, t)):
                     words.append(i)  # whatever else would vouch for them as values
+                    keywords += keyword_last
+                    continue
+                if signs and _sign_pair(ct, i, a, t):
+                    words.append(i)  # so are two marks of a statement's kind (see _sign_pair)
                     keywords += keyword_last
                     continue
                 if self._keyword_pair(ct, i, a, t):
@@ -6603,6 +6630,10 @@ class TemplateEngine:
                 continue  # keyword variants of a statement (see _is_record)
             if self.config.negated_variants and any(_negated_variant(v, w) for v in group.values for w in group.values):
                 continue
+            if self.config.signs_apart and any(
+                _sign_pair(c.tokens, group.pos, v, w) for v in group.values for w in group.values
+            ):
+                continue
             if any(
                 self._keyword_pair(c.tokens, group.pos, v, w) for v in group.values for w in group.values
             ):
@@ -6638,10 +6669,11 @@ class TemplateEngine:
         stay two templates, whatever evidence other rules give (see _negated_variant)."""
         if word in group.values or len(group.values) + 1 >= self.config.min_word_values:
             return False
+        tokens = group.members[0].tokens
         opposite = (self.config.negated_variants and any(_negated_variant(word, v) for v in group.values)) or (
             # so do an outcome and its opposite, two verb forms (see _keyword_pair)
-            any(self._keyword_pair(group.members[0].tokens, group.pos, word, v) for v in group.values)
-        )
+            any(self._keyword_pair(tokens, group.pos, word, v) for v in group.values)
+        ) or (self.config.signs_apart and any(_sign_pair(tokens, group.pos, word, v) for v in group.values))
         # a state printed after a state word ("is now Reachable" / "Unreachable") is
         # that word's value: the ground truth's argument, as any two states there
         return opposite and not self._enum_after_label(group, word)
