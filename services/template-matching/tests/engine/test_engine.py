@@ -5730,3 +5730,39 @@ def test_a_span_takes_only_the_values_of_labelled_fields() -> None:
                          for _ in range(r.choice([1, 1, 2, 3])))
         lines.append(f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {word} login for user u{r.randint(1, 9)} via: [{hops}]")
     assert len(set(_groups(lines))) == 2
+
+
+def test_three_lower_case_words_closing_the_line_after_a_label_are_its_values() -> None:
+    # an invented kiln controller prints the state of each kiln after a label at the line's
+    # end, participles among the states: one statement
+    states = ["cooling", "idle", "stopped", "idle", "firing", "stopped"]
+    lines = [f"2026-04-02 09:0{i}:00 INFO [ctl-{i}] Saved kiln K{i}7 with load {i}4 state: {s}"
+             for i, s in enumerate(states)]
+    # the flag is off by default (pass 34b: measured, not merged)
+    assert len(set(_groups_with(EngineConfig(three_label_values=True), lines))) == 1
+    assert len(set(_groups(lines))) > 1
+
+
+def test_three_label_values_leaves_two_words_message_labels_and_other_words_apart() -> None:
+    from template_matching.engine.core import _closing_label_value
+
+    # two words after a label may be two statements: an invented pump's cycle start and end
+    phases = ["begin", "finish", "begin", "finish", "begin", "finish"]
+    pump = [f"2026-04-02 10:0{i}:00 INFO [pump-{i}] Flush cycle: {p}" for i, p in enumerate(phases)]
+    on = EngineConfig(three_label_values=True)
+    assert len(set(_groups_with(on, pump))) == 2
+    assert _closing_label_value(("kiln", "state:", "idle"), 2, ("idle", "stopped", "cooling"))
+    assert _closing_label_value(("Mixer", "mode:", "dry,", "params:", "<*>"), 2, ("dry,", "wet,", "mixed,"))
+    assert _closing_label_value(("started", "(bot:", "kilnbot)"), 2, ("kilnbot)", "ovenbot)", "dryerbot)"))
+    # two words, a word before more words, a label opening the message, a severity, a
+    # capitalised word, a value there, a bracket the word does not close
+    assert not _closing_label_value(("kiln", "state:", "idle"), 2, ("idle", "stopped"))
+    assert not _closing_label_value(("kiln", "state:", "idle", "now"), 2, ("idle", "stopped", "cooling"))
+    assert not _closing_label_value(("<*>", "-", "Recv:", "ok"), 3, ("ok", "wait", "busy"))
+    assert not _closing_label_value(("kiln", "error:", "timeout"), 2, ("timeout", "overheat", "jam"))
+    assert not _closing_label_value(("kiln", "state:", "Idle"), 2, ("Idle", "Stopped", "Cooling"))
+    assert not _closing_label_value(("kiln", "state:", "<*>"), 2, ("<*>", "idle", "stopped"))
+    assert not _closing_label_value(("started", "(bot:", "kilnbot"), 2, ("kilnbot", "ovenbot", "dryerbot"))
+    words = ["Accepted", "Failed", "Accepted", "Failed", "Accepted"]
+    logins = [f"2026-03-01 12:0{i}:00 user u{i} login {w} from 10.0.0.{i}" for i, w in enumerate(words)]
+    assert len(set(_groups_with(on, logins))) == 2
