@@ -5451,6 +5451,52 @@ def test_spaced_path_run_needs_joined_names_and_a_paths_end() -> None:
     assert not _spaced_paths(("scans/invoice.tiff",), ("Team", "Photos/Fair/img.jpeg"))
 
 
+# ------------------------------------------------------- values printed up to a clause's mark (pass 34c)
+
+
+def _drive_lines(drives: tuple[str, ...], verb: str = "attached") -> tuple[str, ...]:
+    # an invented disk watcher that prints a drive's bus in brackets when it knows it
+    return tuple(
+        f"Nov 0{i + 1} 04:0{i}:1{i} vault-{i} diskwatch[{300 + i}]: Drive: {d}, {verb}" for i, d in enumerate(drives)
+    )
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_value_printed_with_a_tag_up_to_the_clauses_mark_is_one_value(order: int) -> None:
+    drives = ("/dev/sda [SATA]", "/dev/sdb [SATA]", "/dev/sdc [SATA]", "/dev/nvme0n1", "/dev/sdd [SATA]", "/dev/nvme1n1")
+    # (the flag is off by default: measured, not merged)
+    got = _one_stream(_drive_lines(drives[::order]), EngineConfig(values_to_the_mark=True))
+    assert len(got) == 1
+    assert next(iter(got)).endswith("diskwatch[<*>]: Drive: <*> attached")
+    assert len(_one_stream(_drive_lines(drives), EngineConfig(values_to_the_mark=False))) == 2
+
+
+def test_keyword_variants_beside_a_value_up_to_the_mark_stay_apart() -> None:
+    drives = ("/dev/sda [SATA]", "/dev/sdb [SATA]", "/dev/sdc [SATA]", "/dev/nvme0n1", "/dev/sdd [SATA]", "/dev/nvme1n1")
+    lines = _drive_lines(drives, "attached")[:3] + _drive_lines(drives, "detached")[3:]
+    assert len(_one_stream(lines, EngineConfig(values_to_the_mark=True))) == 2
+
+
+def test_value_to_mark_takes_names_and_tags_not_the_sentences_words() -> None:
+    from template_matching.engine.core import _value_to_mark
+
+    assert _value_to_mark(("<*>,",), ("<*>", "[SATA],"))
+    assert _value_to_mark(("<*>", "[SATA],"), ("<*>,",))
+    assert _value_to_mark(("<*>,",), ("Wave", "Rider", "XR2,"))
+    assert _value_to_mark(("<*>;",), ("<*>", "<*>;"))
+    # words of the sentence in lower case, a label, a field, a quoted text, glued fields
+    assert not _value_to_mark(("<*>,",), ("<*>", "not", "found,"))
+    assert not _value_to_mark(("<*>,",), ("<*>", "Drive:", "Two,"))
+    assert not _value_to_mark(("<*>,",), ("<*>", "bus=SATA,"))
+    assert not _value_to_mark(("<*>,",), ('"Wave', 'Rider",'))
+    assert not _value_to_mark(("<*>,",), ("Rule(<*>),any,high,<*>,",  "East,"))
+    # no value on either side (the place was never seen to vary), another mark, a clause inside
+    assert not _value_to_mark(("Acme,",), ("Wave", "Rider,"))
+    assert not _value_to_mark(("<*>,",), ("<*>", "[SATA];"))
+    assert not _value_to_mark(("<*>,",), ("<*>,", "Two", "Three,"))
+    assert not _value_to_mark(("<*>,",), ("<*>", "Two", "Three", "Four", "Five,"))
+
+
 def test_a_word_glued_to_a_header_of_joined_fields_is_the_statements_first_word() -> None:
     # an invented media shelf service in a "time|Level|Logger|message" layout: the message's
     # first word is glued to the header, whose time masking took

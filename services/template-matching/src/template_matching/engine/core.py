@@ -623,6 +623,12 @@ class EngineConfig:
     # (x86)\App\app.config"): its pieces joined by "/" or "\" up to a file's name are one
     # value of any length, not a statement per count of words in it (see _spaced_path_run)
     spaced_paths: bool = True
+    # a value printed with a tag or a name of several words up to the clause's mark
+    # ("Device: /dev/sda [SAT], opened" / "Device: /dev/sdb, opened", "0: Realtek, RTL2838,
+    # SN:" / "0: Nooelec, NESDR SMArt v5, SN:"): the tokens up to the same "," or ";" are one
+    # value, not a statement per count of tokens in it (see _value_to_mark; pass 34c, measured,
+    # not merged: it merged a radio corpus's symbol descriptions, "Position, House QTH (VHF),")
+    values_to_the_mark: bool = False
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -3268,7 +3274,7 @@ def _span_cut(
     sentence_texts: Callable[[tuple[str, ...], tuple[str, ...], int], bool] | None = None,
     valued_texts: bool = False, header_tails: bool = False, duration_values: bool = False,
     tag_host_header: bool = False, distinguished_names: bool = False, header_words: bool = False,
-    enclosed_groups_named: bool = False, spaced_paths: bool = False,
+    enclosed_groups_named: bool = False, spaced_paths: bool = False, values_to_the_mark: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3323,6 +3329,18 @@ def _span_cut(
             for e in (s, s - 1):
                 if e >= 0 and _spaced_paths(tpl[q : nt - e], toks[q : nl - e]):
                     return q, e
+    if values_to_the_mark and nt != nl and p >= 2:
+        # one line prints a value as one token closing a clause, the other as a value of several
+        # name-like tokens up to the same mark (the alignment may have matched its first token,
+        # and the shorter line's run may be its last token)
+        for q in (p, p - 1):
+            e = 0
+            while e < short - q - 1 and _same_or_value(tpl[nt - 1 - e], toks[nl - 1 - e]):
+                e += 1
+            if any(_is_message_word(x) for x in (*tpl[:q], *tpl[nt - e :])) and _value_to_mark(
+                tpl[q : nt - e], toks[q : nl - e]
+            ):
+                return q, e
     if nt != nl and p >= 2:
         q = _numbered_run(tpl, toks, p, s)
         if q is not None:
@@ -3721,6 +3739,38 @@ def _spaced_paths(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
         if _spaced_path_run(x) and (
             _spaced_path_run(y) or (len(y) == 1 and _one_path(y[0]))
         ):
+            return True
+    return False
+
+
+_MARKS = ",;"
+
+
+def _name_piece(tok: str) -> bool:
+    """A token a value or a name is printed with: one holding a value, a bracketed tag
+    ("[SAT]", "(x86)"), or a word with a capital or a digit ("NESDR", "SMArt", "v5"); not a
+    word of the sentence in lower case, a label, a field, a record's glued fields or a quoted
+    text."""
+    if not tok or tok.endswith(":") or any(c in tok for c in '=|,;"\'`'):
+        return False  # (a label, a field, fields glued by marks, a quoted text)
+    if VAR in tok or (tok[0] in "[(" and tok[-1] in "])"):
+        return True
+    return any(c.isupper() or c.isdigit() for c in tok)
+
+
+def _value_to_mark(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """One run is one token closing a clause ("<*>,", "Realtek,"), the other two to four
+    tokens of a value or a name (_name_piece) of which only the last closes the clause, with
+    the same mark; one of the two holds a value already (the place was seen to vary)."""
+    for one, many in ((a, b), (b, a)):
+        if len(one) != 1 or not 2 <= len(many) <= 4:
+            continue
+        mark = one[0][-1:]
+        if mark not in _MARKS or many[-1][-1:] != mark or any(x[-1:] in _MARKS for x in many[:-1]):
+            continue
+        if VAR not in one[0] and VAR not in many[0]:
+            continue
+        if _name_piece(one[0][:-1]) and all(_name_piece(x) for x in (*many[:-1], many[-1][:-1])):
             return True
     return False
 
@@ -5898,6 +5948,7 @@ class TemplateEngine:
             config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
             config.duration_values, config.tag_host_header, config.distinguished_names,
             config.glued_header_words, config.enclosed_groups_named, config.spaced_paths,
+            config.values_to_the_mark,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
