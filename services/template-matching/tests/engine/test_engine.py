@@ -5730,3 +5730,65 @@ def test_a_span_takes_only_the_values_of_labelled_fields() -> None:
                          for _ in range(r.choice([1, 1, 2, 3])))
         lines.append(f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {word} login for user u{r.randint(1, 9)} via: [{hops}]")
     assert len(set(_groups(lines))) == 2
+
+
+_TWICE = EngineConfig(whole_words_printed_twice=True)
+
+
+def _gauge_lines(sides: tuple[str, ...], word: str = "drifted past") -> tuple[str, ...]:
+    return tuple(
+        f"2026-12-07 08:{i:02d}:01 gaugectl[{400 + i}]: probe {i + 3} {word} the {side} mark, the {side}'s margin is {i + 2} kPa."
+        for i, side in enumerate(sides)
+    )
+
+
+def test_a_word_printed_twice_whole_is_one_argument() -> None:
+    # the format prints the side twice ("the ceiling mark, the ceiling's margin"): lines of the
+    # two sides differ in two words that are one argument
+    sides = ("ceiling", "floor", "ceiling", "floor", "floor")
+    got = _one_stream(_gauge_lines(sides), _TWICE)
+    assert len(got) == 1
+    assert next(iter(got)).endswith("gaugectl[<*>]: probe <*> drifted past the <*> mark, the <*>'s margin is <*> kPa.")
+    assert len(_one_stream(_gauge_lines(sides), EngineConfig(whole_words_printed_twice=False))) == 2
+    # the same word at both places with a full stop after one ("going high." / "going low.")
+    levels = tuple(
+        f"2026-12-07 09:{i:02d}:02 tankd[{500 + i}]: Tank_{i % 3} level crossed a {lvl} band going {lvl}. Reading={i + 40}"
+        for i, lvl in enumerate(("high", "low", "high", "low"))
+    )
+    assert len(_one_stream(levels, _TWICE)) == 1
+    assert len(_one_stream(levels, EngineConfig(whole_words_printed_twice=False))) == 2
+
+
+def test_templates_of_a_word_printed_twice_join_once_the_rest_generalised() -> None:
+    # each side's lines met their own template before the probe's name varied: no line ever
+    # differed from the other side's template in the two words alone, the templates join
+    pairs = (("ceiling", "amber"), ("floor", "birch"), ("ceiling", "cedar"), ("ceiling", "maple"),
+             ("ceiling", "olive"), ("ceiling", "rowan"), ("floor", "cedar"))
+    lines = tuple(
+        f"2026-12-07 10:{i:02d}:03 gaugectl[{600 + i}]: probe {name} drifted past the {side} mark, the {side}'s margin is {i + 2} kPa."
+        for i, (side, name) in enumerate(pairs)
+    )
+    got = _one_stream(lines, _TWICE)
+    assert len(got) == 1
+    assert next(iter(got)).endswith("probe <*> drifted past the <*> mark, the <*>'s margin is <*> kPa.")
+    assert len(_one_stream(lines, EngineConfig(whole_words_printed_twice=False))) > 1
+
+
+def test_keyword_variants_printed_twice_stay_apart() -> None:
+    # what happened, printed twice, is the statement's keyword: participles and a word and its
+    # negation stay two templates
+    assert len(_one_stream(_gauge_lines(("started", "stopped", "started", "stopped")), _TWICE)) == 2
+    assert len(_one_stream(_gauge_lines(("enabled", "disabled", "enabled", "disabled")), _TWICE)) == 2
+
+
+def test_printed_twice_whole_reads_whole_tokens() -> None:
+    from template_matching.engine.core import _printed_twice_whole
+
+    assert _printed_twice_whole(("on", "LHS,", "but", "LHS's"), ("on", "RHS,", "but", "RHS's"), [1, 3])
+    assert _printed_twice_whole(("a", "high", "going", "high."), ("a", "low", "going", "low."), [1, 3])
+    # a word inside another token, another mark on one side, the same word, a word with digits
+    assert not _printed_twice_whole(("ifup", "eth0", "up"), ("ifdown", "eth0", "down"), [0, 2])
+    assert not _printed_twice_whole(("x", "Initialized.SAMPLE", "SAMPLE"), ("x", "Initialized.CI", "CI"), [1, 2])
+    assert not _printed_twice_whole(("a", "high", "going", "high."), ("a", "low", "going", "low,"), [1, 3])
+    assert not _printed_twice_whole(("a", "high", "going", "low"), ("a", "low", "going", "high"), [1, 3])
+    assert not _printed_twice_whole(("a", "eth0", "on", "eth0"), ("a", "eth1", "on", "eth1"), [1, 3])

@@ -203,6 +203,13 @@ class EngineConfig:
     # billing]" / "flow.intake [namespace: dev.us] [flow: intake]"; see
     # TemplateEngine._values_at_both; pass 28c)
     several_word_values: bool = True
+    # ... and a line whose two differing words are one plain word printed twice, whole (up to a
+    # clause's mark or a possessive), where the template prints another word twice ("bits on the
+    # LHS, but LHS's" / "RHS, but RHS's", "a warning high threshold going high." / "low ...
+    # low."): one argument the format prints at two places (see _printed_twice_whole; pass 34f).
+    # Off: measured, not merged (a lower-case word printed twice is as often the statement's own
+    # noun, "<*> rule success match , rule name" / "selector ... selector": Gateway -.031)
+    whole_words_printed_twice: bool = False
     # two to four differing words that all lie inside one quoted text of several tokens, on
     # the line and the template alike ("Webhook \"Notify Slack\" failed" / "\"Rebuild site\""),
     # are one argument the format quotes (see _one_quoted_text_at; pass 29e)
@@ -1617,6 +1624,32 @@ def _repeated_value(
     ):
         return False
     return any(k != i and tpl[k] != line[k] and _changed_part(tpl[k], line[k]) == part for k in range(len(tpl)))
+
+
+def _bare_word(tok: str) -> tuple[str, str]:
+    """A token's word and what follows it: a clause's mark ("LHS,", "low.") or a possessive
+    ("LHS's")."""
+    word = tok.rstrip(_TRAIL)
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word, tok[len(word) :]
+
+
+def _printed_twice_whole(tpl: tuple[str, ...], line: tuple[str, ...], words: list[int]) -> bool:
+    """Whether the two tokens at which a line differs from a template print one plain word
+    twice, whole, on each side (the template's "LHS, but LHS's" / the line's "RHS, but RHS's"),
+    each token keeping its mark: one argument the format prints at two places. Not a word
+    printed inside another token ("ifup eth0 ... up", "Initialized.SAMPLE"): a name glued
+    into a keyword is the keyword's."""
+    if len(words) != 2:
+        return False
+    (a, a_end), (b, b_end) = (_bare_word(tpl[i]) for i in words)
+    (x, x_end), (y, y_end) = (_bare_word(line[i]) for i in words)
+    return (
+        a == b and x == y and a != x
+        and a.isalpha() and x.isalpha()
+        and (a_end, b_end) == (x_end, y_end)
+    )
 
 
 _ARROWS = frozenset({"->", "=>", "-->"})
@@ -5590,6 +5623,8 @@ class TemplateEngine:
                 old_ids = [m.template_id for m in group.members if m.merged_into is None]
                 c = self._merge_siblings(group, group.pos, c.tokens)
                 old_ids += self._absorb(c)
+                c, joined = self._join_printed_twice(c)
+                old_ids += joined
                 old_ids += self._span_after_change(c)
                 self._siblings_after_change(c)
                 c.count += 1
@@ -5708,6 +5743,8 @@ class TemplateEngine:
                 self._learn_values(c.tokens, toks, merged)
             c = self._retokenise(c, merged)
         old_ids += self._absorb(c)
+        c, joined = self._join_printed_twice(c)
+        old_ids += joined
         self._late_record(c)
         old_ids += self._span_after_change(c)
         old_ids += self._gapped_after_change(c)
@@ -6448,6 +6485,44 @@ class TemplateEngine:
             gone.append(self._fold(b, s, c))
         return gone
 
+    def _join_printed_twice(self, c: _Cluster) -> tuple[_Cluster, list[str]]:
+        """After ``c`` changed, a template of its length that differs from it in two words
+        only, one word printed twice whole on each (``c``'s "LHS, but LHS's" / "RHS, but
+        RHS's"; see _printed_twice_whole), and elsewhere only where one of the two holds a
+        variable, is the same statement: lines of each side had met their own template before
+        the other places generalised, so no line ever met the other side. ``c`` takes the
+        variables of both and folds the other."""
+        if not self.config.whole_words_printed_twice or c.merged_into is not None or c.span is not None or c.gaps:
+            return c, []
+        ct = c.tokens
+        for s in list(self._buckets[len(ct)].clusters):
+            if s is c or s.span is not None or s.gaps:
+                continue
+            st = s.tokens
+            words = [i for i, (a, t) in enumerate(zip(ct, st, strict=True)) if a != t and a != VAR and t != VAR]
+            if len(words) != 2 or 0 in words or any(VAR in ct[i] or VAR in st[i] for i in words):
+                continue
+            if any(a != t and VAR in a + t and VAR not in (a, t) for a, t in zip(ct, st, strict=True)):
+                continue  # a value glued to a word is compared by the line paths, not here
+            if not _printed_twice_whole(ct, st, words) or self._twice_printed_keywords(ct, words[0], st[words[0]]):
+                continue
+            merged = tuple(a if a == t else _merge_token(a, t) for a, t in zip(ct, st, strict=True))
+            ids = [c.template_id]
+            c = self._retokenise(c, merged)
+            ids += self._absorb(c)
+            return c, ids
+        return c, []
+
+    def _twice_printed_keywords(self, tokens: tuple[str, ...], i: int, word: str) -> bool:
+        """Whether a word printed twice and the template's word there are what happened, not
+        an argument: a keyword pair, a word and its negation, a participle."""
+        a = tokens[i]
+        return (
+            self._keyword_pair(tokens, i, a, word)
+            or (self.config.negated_variants and _negated_variant(a, word))
+            or (self.config.participle_variants and _keyword_variant(a, word, self.config.capital_participles))
+        )
+
     def _fold(self, b: _Bucket, s: _Cluster, into: _Cluster) -> str:
         """Retire ``s`` (a template ``into`` covers) into ``into``; returns the retired id."""
         b.remove(s)
@@ -6771,6 +6846,12 @@ class TemplateEngine:
             return True  # one quoted argument of several words ('\"Notify Slack\"' / '\"Rebuild site\"')
         if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i], self.config.capital_participles) for i in words):
             return False
+        if (
+            self.config.whole_words_printed_twice
+            and _printed_twice_whole(ct, toks, words)
+            and not self._twice_printed_keywords(ct, words[0], toks[words[0]])
+        ):
+            return True
         whole = self.config.repeated_whole_names
         repeated = [i for i in words if self.config.repeated_values and _repeated_value(
             ct, toks, i, whole, self.config.repeated_name_forms
