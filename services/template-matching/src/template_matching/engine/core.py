@@ -696,7 +696,6 @@ class EngineConfig:
     # strings printed after a common opening, as after a plain label (see _valued_texts;
     # pass 34e)
     valued_tails_kept: bool = True
-
     # a token of signs alone ("+" / "-" / "*" opening a change's line, ">>" / "<<" after a
     # logger's name, "✓" / "✗") where the other line prints other signs, with nothing or a
     # word before it, marks the kind of statement as a word does: two such marks are two
