@@ -5845,7 +5845,7 @@ def test_words_after_the_level_of_other_shapes_and_keyword_variants_are_as_befor
     assert len(_templates_of(outcomes, heads_after_level=False)) == 2
 
 
-# ---------------------------------------------------------------- thirty-fourth pass (e)
+# ------------------------- two texts ending the line, each with a value of its own (pass 34e)
 
 
 def _quay_link_lines(seed: int) -> list[str]:
@@ -5902,6 +5902,9 @@ def test_valued_tails_leave_texts_without_values_and_keyword_variants_as_before(
     lines = [f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {r.choice(['Accepted', 'Failed'])} login for user u{r.randint(1, 9)}"
              for i in range(30)]
     assert len(_templates_of(lines)) == len(_templates_of(lines, valued_tails_kept=False)) == 2
+
+
+# ------------------------------------------------- marks of signs alone (pass 34g)
 
 
 def test_marks_of_signs_alone_name_two_statements() -> None:

@@ -103,7 +103,6 @@ def _assert_same_matches(lines: list[str], config: EngineConfig, batch: int = 30
         got += eng.match_batch(lines[i : i + batch])
     assert got == expected
     assert eng.templates() == ref.templates()
-
     assert _counts(eng) == _counts(ref)
     eng2 = TemplateEngine(config)
     pairs = []
