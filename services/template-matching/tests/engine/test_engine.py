@@ -1145,7 +1145,8 @@ def test_texts_after_a_value_label_are_one_value_once_three_were_seen() -> None:
             engine.add(line)
         templates = [t for _, t, _ in engine.templates()]
         assert len(templates) == 1 and templates[0].endswith(merged), templates
-        off = TemplateEngine(EngineConfig(announce_retired=True, value_label_texts=False))
+        # pass 35a's sentence_error_texts takes these texts too (title case after "<value>:")
+        off = TemplateEngine(EngineConfig(announce_retired=True, value_label_texts=False, sentence_error_texts=False))
         for line in batch:
             off.add(line)
         assert len(off.templates()) > 1
@@ -1158,13 +1159,15 @@ def test_texts_after_a_value_label_are_one_value_once_three_were_seen() -> None:
     templates = sorted(t for _, t, _ in engine.templates())
     assert [t.split("ql.Driver: ")[1] for t in templates] == [
         "Compiling command(queryId=<*>): <*>", "Executing command(queryId=<*>): <*>"], templates
-    # two texts are not evidence yet; a header's value before the ":" is no statement's
-    engine = TemplateEngine(config)
-    for text in ("Invalid username or password", "Account disabled"):
-        engine.add(f"[info] Failed c2s PLAIN authentication for bob@xmpp.acme.io from 10.0.0.1: {text}")
-    for text in ("Wake on Scan offload", "Wake on TCP Timeout", "framerdy bmccmd", "leaving power save mode"):
-        engine.add(f"ARPT: 620651.{len(text)}: {text}")
-    assert len(engine.templates()) == 6
+    # two texts are not evidence yet (two in sentence case are since pass 35a's
+    # sentence_error_texts); a header's value before the ":" is no statement's
+    for sentences, expected in ((False, 6), (True, 5)):
+        engine = TemplateEngine(EngineConfig(announce_retired=True, sentence_error_texts=sentences))
+        for text in ("Invalid username or password", "Account disabled"):
+            engine.add(f"[info] Failed c2s PLAIN authentication for bob@xmpp.acme.io from 10.0.0.1: {text}")
+        for text in ("Wake on Scan offload", "Wake on TCP Timeout", "framerdy bmccmd", "leaving power save mode"):
+            engine.add(f"ARPT: 620651.{len(text)}: {text}")
+        assert len(engine.templates()) == expected
 
 
 # ------------------------------------------------------------- stream toward final
@@ -1390,10 +1393,12 @@ def test_a_structured_text_ending_the_line_after_a_bare_value_label_is_one_value
     lines = [f"Task app.send[{i}f0c] succeeded in 0.0{i}s: {r}" for i, r in enumerate(results * 2)]
     assert len(set(_groups(lines))) == 1
     # plain words of another length after such a label stay apart (strerror texts that
-    # Loghub's ground truth keeps as separate events)
+    # Loghub's ground truth keeps as separate events) until the place has shown three; two
+    # in sentence case are one value since pass 35a (sentence_error_texts)
     lines = ["Error creating node map from file /a/1: Permission denied",
              "Error creating node map from file /a/2: No child processes"]
-    assert len(set(_groups(lines))) == 2
+    assert len(set(_groups_with(EngineConfig(sentence_error_texts=False), lines))) == 2
+    assert len(set(_groups(lines))) == 1
 
 
 def test_a_printed_map_of_any_size_is_one_value() -> None:
@@ -5950,3 +5955,72 @@ def test_bars_signs_after_a_value_and_keyword_variants_keep_their_grouping() -> 
     assert not _sign_pair(("====",), 0, "====", "======")  # a banner's width
     assert not _sign_pair(("[<*>:", "<"), 1, "<", ">")  # after a value
     assert not _sign_pair(("+",), 0, "+", "<*>") and not _sign_pair(("+",), 0, "+", "+a")
+
+
+# ------------------------------------------------ error texts in sentence case after a colon (pass 35a)
+
+
+def _tape_lines(texts: tuple[str, ...], verb: str = "cannot mount") -> tuple[str, ...]:
+    return tuple(
+        f'2026-12-07 08:0{i}:1{i} tapevault[{300 + i}]: ERROR {verb} "/dev/st{i}": {t}'
+        for i, t in enumerate(texts)
+    )
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_an_error_text_in_sentence_case_after_a_colon_is_one_value(order: int) -> None:
+    texts = ("Device busy", "Medium not present in drive", "Device busy", "Medium not present in drive")[::order]
+    got = _one_stream(_tape_lines(texts))
+    assert got == {'<*> <*>:<*>:<*> tapevault[<*>]: ERROR cannot mount "<*>": <*>'}
+    assert len(_one_stream(_tape_lines(texts), EngineConfig(sentence_error_texts=False))) == 2
+    # closing its clause before a bracketed value, and with ";" before the statement's words
+    closing = tuple(
+        f"2026-12-07 08:1{i}:00 relayd: INFO queue flush failed: {t} (slot {i + 7})"
+        for i, t in enumerate(("Disk quota exceeded", "Stale handle", "Disk quota exceeded", "Stale handle"))
+    )
+    assert len(_one_stream(closing)) == 1
+    assert len(_one_stream(closing, EngineConfig(sentence_error_texts=False))) == 2
+    retry = tuple(
+        f"2026-12-07 08:2{i}:00 syncer: WARN peer {i + 2} not reachable yet: {t}; Retrying soon"
+        for i, t in enumerate(("Host unreachable", "Connection reset by remote peer") * 2)
+    )
+    assert len(_one_stream(retry)) == 1
+
+
+def test_keyword_variants_and_header_labels_before_sentence_texts_stay_apart() -> None:
+    # the verb before the colon differs: two statements
+    lines = _tape_lines(("Device busy", "Medium not present"), "cannot mount") + _tape_lines(
+        ("Device busy", "Medium not present"), "cannot eject"
+    )
+    assert len(_one_stream(lines)) == 2
+    # texts right after a header's logger: the message itself, two statements
+    logger = (
+        "2026-12-07 09:00:01 DEBUG media_scan: Cache warmed up",
+        "2026-12-07 09:00:02 DEBUG media_scan: Skipping hidden folder on the share",
+        "2026-12-07 09:00:03 DEBUG media_scan: Cache warmed up",
+        "2026-12-07 09:00:04 DEBUG media_scan: Skipping hidden folder on the share",
+    )
+    assert len(_one_stream(logger)) == 2
+    # the statement's own words going on after the text: keyword variants ("Accepted" / "Failed")
+    logins = (
+        "2026-12-07 09:01:00 gate: login check done: Accepted key for alice from 10.0.0.1",
+        "2026-12-07 09:01:01 gate: login check done: Failed password check for bob from 10.0.0.2",
+        "2026-12-07 09:01:02 gate: login check done: Accepted key for carol from 10.0.0.3",
+        "2026-12-07 09:01:03 gate: login check done: Failed password check for dave from 10.0.0.4",
+    )
+    assert len(_one_stream(logins)) == 2
+
+
+def test_sentence_error_takes_title_case_texts_only() -> None:
+    from template_matching.engine.core import _sentence_error
+
+    assert _sentence_error(("Permission", "denied"))
+    assert _sentence_error(("Cannot", "connect", "to", "host", "<*>:<*>;"))
+    assert _sentence_error(("Can't", "open", "the", "spool."))
+    # one word, capitals, a lower-case opening, a label, a field, a clause inside the run
+    assert not _sentence_error(("Unauthorized",))
+    assert not _sentence_error(("SSL", "connect", "failed"))
+    assert not _sentence_error(("connection", "reset"))
+    assert not _sentence_error(("Trigger", "Details:", "<*>"))
+    assert not _sentence_error(("Retry", "count=<*>", "exceeded"))
+    assert not _sentence_error(("Timed", "out;", "giving", "up"))

@@ -701,6 +701,15 @@ class EngineConfig:
     # word before it, marks the kind of statement as a word does: two such marks are two
     # statements, not values of one field (see _sign_pair; pass 34g)
     signs_apart: bool = True
+    # a text in sentence case (a title-case first word, then plain words and values) after a
+    # token ending in ":" (or a bracketed code after one: "[Errno <*>]"), ending the line or
+    # its clause before a bracket or after a ";", where the other line prints another such
+    # text of another length ("can't open "<*>": Permission denied" / "No such file or
+    # directory", "Commit failed: Could not send mail (<*>)"): the capital after the colon
+    # opens the message of another layer (strerror, an exception, a library's error), one
+    # value of any length, without waiting for the place to show more texts; texts of one
+    # word, in capitals or holding a label stay the other rules' (see _sentence_error_cut)
+    sentence_error_texts: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -3984,6 +3993,62 @@ def _code_text_run(run: tuple[str, ...]) -> bool:
     return all(_CODE_TEXT_WORD.match(x) for x in run)
 
 
+# a word of a sentence in lower case, no mark after it
+_LOWER_WORD = re.compile(r"^[a-z][a-z'-]*$")
+
+
+def _sentence_error(run: tuple[str, ...]) -> bool:
+    """An error's text as a library prints it: a title-case first word, then plain words or
+    values, two words at least; only the last token may close the clause with "." or ";"
+    ("Permission denied", "Cannot connect to host <*>:<*>;"; not "SSL connect failed", not
+    "Trigger Details: MessageId: <*>,")."""
+    if len(run) < 2 or not _TITLE_WORD.match(run[0]):
+        return False
+    words = [x for x in run if VAR not in x]
+    if len(words) < 2 or any("=" in x for x in run):
+        return False
+    return all(
+        _PLAIN_WORD.match(x) is not None and not x.endswith((":", ","))
+        and (i == len(run) - 1 or not x.endswith((";", ".")))
+        for i, x in enumerate(run) if VAR not in x
+    )
+
+
+def _sentence_error_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+    """(prefix, suffix) when the line and the template differ only in two texts in sentence
+    case of different lengths right after a token ending in ":" (or a bracketed code after
+    one, "[Errno <*>]"), each ending the line, or closing its clause before a bracketed
+    value or with ";" (see EngineConfig.sentence_error_texts)."""
+    p = _tail_start(tpl, toks)
+    if p is None or p < 1:
+        return None
+    nt, nl = len(tpl), len(toks)
+    short = min(nt, nl)
+    s = 0
+    while s < short - p - 1 and _same_or_value(tpl[nt - 1 - s], toks[nl - 1 - s]):
+        s += 1
+    mt, ml = tpl[p : nt - s], toks[p : nl - s]
+    if not (_sentence_error(mt) and _sentence_error(ml)) or mt[0] == ml[0]:
+        return None
+    if s and not (tpl[nt - s][:1] in "([" or (mt[-1].endswith(";") and ml[-1].endswith(";"))):
+        return None  # the statement's own words go on after the text
+    k = p - 1
+    if tpl[k].endswith("]") and k >= 2 and tpl[k - 1][:1] == "[":
+        k -= 2  # "read <*>: [Errno <*>] Permission denied"
+    # the colon ends the statement's own sentence: a word, then a lower-case word or a value
+    # ("Commit failed:", "ready yet:", 'open "<*>":'), not a header's tag, logger or label
+    # ("maas.node: [info] <*>:", "DEBUG faster_whisper:", "<*>[<*>]:", "Auto Config:")
+    if k < 1 or not tpl[k].endswith(":") or not _SENTENCE_WORD.match(tpl[k - 1]):
+        return None
+    if not (_LOWER_WORD.match(tpl[k][:-1]) or tpl[k][:-1].strip("\"'") == VAR):
+        return None
+    # ... after words of the message: a header's host and tag ("gateway sshd:") or its level
+    # and component ("Info network:") are no sentence
+    if not any(_is_message_word(x) and x.lower() not in _LEVEL_WORDS for x in tpl[: k - 1]):
+        return None
+    return p, s
+
+
 def _code_text(
     tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int], bool],
     status_text_case: bool = False, opening_codes_kept: bool = False,
@@ -6011,6 +6076,8 @@ class TemplateEngine:
             )
         if cut is None and config.code_texts and config.tail_values:
             cut = _code_text(tpl, toks, self._code_texts_vary, config.status_text_case, config.opening_codes_kept)
+        if cut is None and config.sentence_error_texts:
+            cut = _sentence_error_cut(tpl, toks)
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
             return None
         if cut is not None and config.inner_phrases_kept and _phrase_inside(tpl, toks, *cut):
