@@ -6024,3 +6024,43 @@ def test_sentence_error_takes_title_case_texts_only() -> None:
     assert not _sentence_error(("Trigger", "Details:", "<*>"))
     assert not _sentence_error(("Retry", "count=<*>", "exceeded"))
     assert not _sentence_error(("Timed", "out;", "giving", "up"))
+
+
+# ------------------------------------------------- a label's text printed empty (pass 35b)
+
+
+def _kiln_relay_lines(seed: int, empty_first: bool) -> list[str]:
+    # an invented kiln controller relays what its firing helper prints, often nothing at all
+    r = random.Random(seed)
+    lines = []
+    for i in range(24):
+        ts = f"2026-04-02 07:{i:02d}:{r.randint(10, 59)}"
+        text = "" if (i % 3 != 2) == empty_first else " Zone heater two tripped, retrying once"
+        lines.append(f"[Worker-{r.randint(1, 9)}] {ts} - INFO | helper said on pipe:{text}")
+    return lines
+
+
+def test_a_label_ending_the_line_is_its_text_printed_empty() -> None:
+    for empty_first in (True, False):
+        lines = _kiln_relay_lines(5, empty_first)
+        assert _templates_of(lines) == ["[Worker-<*>] <*> <*>:<*>:<*> - INFO | helper said on pipe: <*>"]
+        assert len(_templates_of(lines, labels_printed_empty=False)) == 2
+
+
+def test_labels_printed_empty_leave_keyword_variants_and_values_apart() -> None:
+    from template_matching.engine.core import _closing_label
+
+    # keyword variants before the label stay two statements, the rule on or off
+    lines = [
+        f"2026-04-02 07:1{i}:0{i} kiln[{40 + i}]: {w} firing for zone north:" + (" door open" if i % 2 else "")
+        for i, w in enumerate(["Accepted", "Failed", "Accepted", "Failed", "Accepted", "Failed"])
+    ]
+    assert _templates_of(lines) == _templates_of(lines, labels_printed_empty=False) == [
+        "<*> <*>:<*>:<*> kiln[<*>]: Accepted firing for zone north:",
+        "<*> <*>:<*>:<*> kiln[<*>]: Failed firing for zone north: door open",
+    ]
+    assert _closing_label(("[W]", "received", "on", "stdout:"))
+    assert _closing_label(("<*>", "Initial", "whitelist", "(not", "strict):"))
+    assert not _closing_label(("<*>", "alarm", "at", "10:"))  # a value, not a label
+    assert not _closing_label(("<*>", "<*>:"))  # no word of the message before it
+    assert not _closing_label(("<*>", "stopped", "<*>:"))

@@ -710,6 +710,11 @@ class EngineConfig:
     # value of any length, without waiting for the place to show more texts; texts of one
     # word, in capitals or holding a label stay the other rules' (see _sentence_error_cut)
     sentence_error_texts: bool = True
+    # a line that is a template of another length up to a label closing the shorter of the
+    # two ("received on stdout:" / "received on stdout: Redirecting to ..."): the program
+    # printed the label's text empty in one line, so both are one statement whose text after
+    # the label may hold no token (see TemplateEngine._learn_label_printed_empty; pass 35b)
+    labels_printed_empty: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -4507,6 +4512,17 @@ _ALIGNED_SHARE = 0.6
 _OPTIONAL_GROUP_TOKENS = 6
 
 
+def _closing_label(toks: tuple[str, ...]) -> bool:
+    """The line ends in a label of letters after a word of the message ("received on
+    stdout:", "whitelist (not strict):"), not in a value ("at 10:") nor a label opening it."""
+    last = toks[-1]
+    return (
+        len(toks) >= 3 and last.endswith(":") and VAR not in last
+        and last[:-1].strip("()[]").replace("_", "").replace("-", "").isalpha()
+        and any(_is_message_word(x) for x in toks[:-1])
+    )
+
+
 def _gap_covers(tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]) -> bool:
     """Whether a gapped template covers the line: the tokens before the first gap and after
     the last one cover the line's first and last tokens, and every run of tokens between two
@@ -5847,7 +5863,7 @@ class TemplateEngine:
                 and not self._same_position(c)
             ):
                 # a different word: a template of its own, until the position varies enough
-                spanned = self._learn_span(message, toks)
+                spanned = self._learn_span(message, toks) or self._learn_label_printed_empty(message, toks)
                 if spanned is not None:
                     return spanned
                 new = self._create(message, toks)
@@ -5905,6 +5921,8 @@ class TemplateEngine:
         spanned = self._learn_span(message, toks)
         if spanned is None and self.config.gapped_values:
             spanned = self._learn_gapped(message, toks)
+        if spanned is None:
+            spanned = self._learn_label_printed_empty(message, toks)
         if spanned is not None:
             return spanned
         return self._create(message, toks), True, ()
@@ -6447,6 +6465,35 @@ class TemplateEngine:
         c.count += 1
         self._remember(message, c)
         return c, False, _retired(old_ids, c.template_id)
+
+    def _learn_label_printed_empty(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
+        """A line and a fixed template of its first token, one of them ending in a label the
+        other goes on after ("received on stdout:" / "received on stdout: Redirecting to
+        <*> restart dhcpd.service"), all tokens up to the label covering each other: the
+        program printed the label's text empty in the shorter one. The template becomes a
+        gapped one with the gap after the label, which holds any number of tokens, none
+        included (_span_printed_empty's case when the place has shown one text only)."""
+        if (
+            not (self.config.labels_printed_empty and self.config.gapped_values)
+            or not 3 <= len(toks) <= _ALIGN_TOKENS or is_json_tokens(toks)
+        ):
+            return None
+        for c in reversed((self._by_first.get(toks[0]) or ())[-_SPAN_CANDIDATES:]):
+            ct = c.tokens
+            if c.merged_into is not None or c.span is not None or c.gaps or ct[0] != toks[0] or len(ct) > _ALIGN_TOKENS:
+                continue
+            short, other = (ct, toks) if len(ct) < len(toks) else (toks, ct)
+            if len(short) == len(other) or not _closing_label(short) or other[len(short) - 1] != short[-1]:
+                continue
+            pairs = list(zip(ct[: len(short)], toks[: len(short)], strict=True))
+            if self._other_position(c) or not all(_covered(a, b) or _covered(b, a) for a, b in pairs):
+                continue
+            prefix = tuple(a if a == b else _merge_token(a, b) for a, b in pairs)
+            old_ids = self._make_gapped(c, (*prefix, VAR), (len(prefix),))
+            c.count += 1
+            self._remember(message, c)
+            return c, False, _retired(old_ids, c.template_id)
+        return None
 
     def _make_gapped(self, c: _Cluster, tokens: tuple[str, ...], gaps: tuple[int, ...]) -> list[str]:
         """``c`` (of fixed length, a span or gapped) becomes the gapped template ``tokens``
