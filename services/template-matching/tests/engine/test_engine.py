@@ -6064,3 +6064,40 @@ def test_labels_printed_empty_leave_keyword_variants_and_values_apart() -> None:
     assert not _closing_label(("<*>", "alarm", "at", "10:"))  # a value, not a label
     assert not _closing_label(("<*>", "<*>:"))  # no word of the message before it
     assert not _closing_label(("<*>", "stopped", "<*>:"))
+
+
+# ------------------------------------------- the form after "as" (pass 35c)
+
+
+def test_three_words_right_after_as_are_the_form_the_statement_prints_in() -> None:
+    # an invented archive server answers each fetch in the format the client asked for, and a
+    # kiln scheduler runs each batch as one of its operators: one statement each
+    forms = ["yaml", "plain", "yaml", "raw", "plain", "raw", "yaml"]
+    lines = [f"2026-03-03 10:0{i}:00 [req-{i}] Serving shelf S{i}4 to archive.reader as {f}" for i, f in enumerate(forms)]
+    assert len(set(_groups(lines))) == 1
+    assert len(set(_groups_with(EngineConfig(forms_after_as=False), lines))) > 1
+    users = ["oduval", "kiln", "mhart", "oduval", "kiln", "mhart"]
+    runs = [f"2026-03-03 11:0{i}:00 kilnsched: Firing batch b{i}7 for order o{i}2 as {u}" for i, u in enumerate(users)]
+    assert len(set(_groups(runs))) == 1
+    assert len(set(_groups_with(EngineConfig(forms_after_as=False), runs))) > 1
+
+
+def test_forms_after_as_leave_pairs_kinds_and_keyword_variants_apart() -> None:
+    from template_matching.engine.core import _forms_after_as
+
+    assert _forms_after_as(("reader", "as", "x"), 2, ("XML", "CSV", "text/*"))
+    # two words only (a pair of markers), a plural kind, an outcome pair, a negation, a
+    # masked value, not after "as", the line's start
+    assert not _forms_after_as(("marking", "as", "x"), 2, ("'up'", "'down'"))
+    assert not _forms_after_as(("stored", "as", "x"), 2, ("bytes", "values", "blocks"))
+    assert not _forms_after_as(("task", "as", "x"), 2, ("SUCCESS.", "FAILED.", "RETRY."))
+    assert not _forms_after_as(("shelf", "as", "x"), 2, ("active", "inactive", "frozen"))
+    assert not _forms_after_as(("reader", "as", "x"), 2, ("XML", "<*>", "CSV"))
+    assert not _forms_after_as(("reader", "by", "x"), 2, ("XML", "CSV", "text/*"))
+    assert not _forms_after_as(("XML", "x"), 0, ("XML", "CSV", "TSV"))
+    words = ["Accepted", "Failed", "Accepted", "Failed"]
+    logins = [f"2026-03-03 12:0{i}:00 user u{i} login {w} as guest" for i, w in enumerate(words)]
+    assert len(set(_groups(logins))) == 2
+    marks = ["up", "down", "up", "down", "up"]
+    probes = [f"2026-03-03 13:0{i}:00 probe: Marking backend b{i} as {m}" for i, m in enumerate(marks)]
+    assert len(set(_groups(probes))) == 2

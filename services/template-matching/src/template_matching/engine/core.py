@@ -169,6 +169,10 @@ class EngineConfig:
     # "updating environment.current" / "environment.wind.speed") are members of one enum or
     # one tree of names, an argument (see _names_under_one_dotted_qualifier; pass 34a)
     dotted_qualifiers: bool = True
+    # three or more different words right after "as" ("Processing by <*> as JSON" / "HTML" /
+    # "*/*", "Running job <*> as alice" / "bob" / "svc") are the form or the role the
+    # statement prints its subject in, an argument (see _forms_after_as; pass 35c)
+    forms_after_as: bool = True
     # a noun right after a number that differs from its sibling only by the plural ending
     # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
     # pass 22d)
@@ -1787,6 +1791,23 @@ def _means_after_using(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) 
     them is the statement. Verb forms are left out, as after a preposition: "using cached" /
     "using downloaded" say what happened."""
     return i > 0 and tokens[i - 1].lower() == "using" and _no_verb_forms(words)
+
+
+def _forms_after_as(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Three or more different words right after "as" ("Processing by <*> as JSON" / "HTML" /
+    "*/*", "for <*> as alice" / "bob" / "svc"): the form, format or role the statement prints
+    its subject in, which its format fills with "%s", at the line's end too. A pair there can
+    be a statement's two outcomes ("Marking <*> as 'up'" / "'down'"); a third word is what a
+    field does and a pair of markers does not. Nouns all in the plural ("stored as bytes" /
+    "values": a kind) and a statement's keyword pairs (a success and a failure word, a word and
+    its negation) are left out, as after a preposition (_preposition_object, which leaves "as"
+    out)."""
+    if i == 0 or tokens[i - 1].lower() != "as" or len(set(words)) < 3:
+        return False
+    cores = [_object_core(w) for w in words]
+    if not all(cores) or any(VAR in w for w in words) or all(_PLURAL.search(c) is not None for c in cores):
+        return False
+    return not any(_statement_keywords(a, t) for a, t in combinations(sorted(set(words)), 2))
 
 
 _DOTTED_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+$")
@@ -6965,6 +6986,8 @@ class TemplateEngine:
         if self.config.means_after_using and _means_after_using(group.members[0].tokens, group.pos, words):
             return True
         if self.config.dotted_qualifiers and _names_under_one_dotted_qualifier(group.members[0].tokens, group.pos, words):
+            return True
+        if self.config.forms_after_as and _forms_after_as(group.members[0].tokens, group.pos, words):
             return True
         if self._header_field(group, word) or _same_fields(words):
             return True
