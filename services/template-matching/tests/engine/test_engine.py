@@ -6101,3 +6101,40 @@ def test_forms_after_as_leave_pairs_kinds_and_keyword_variants_apart() -> None:
     marks = ["up", "down", "up", "down", "up"]
     probes = [f"2026-03-03 13:0{i}:00 probe: Marking backend b{i} as {m}" for i, m in enumerate(marks)]
     assert len(set(_groups(probes))) == 2
+
+
+# ----------------------- setting names in capitals, and plain words among coded names (pass 35f)
+
+
+def test_constant_names_and_plain_words_among_coded_names_name_settings() -> None:
+    # an invented speech engine dumping its model's settings, short names plain beside names in code's case
+    names = ["n_ctx", "batch", "n_threads", "rope_base", "seed", "n_ctx", "kv_type", "batch"]
+    dumped = [f"tts_init: {name:<10} = {17 + 3 * i}" for i, name in enumerate(names)]
+    assert len(_templates_of(dumped)) == 6
+    # a renderer printing its build's constants after a label
+    consts = ["BUILD_NUMBER", "GIT_COMMIT", "BUILD_NUMBER", "GIT_COMMIT"]
+    built = [f"[2026-11-05 09:1{i}:0{i}.120] [info] renderer: {k} {4400 + i}" for i, k in enumerate(consts)]
+    assert len(_templates_of(built)) == 2
+    # flag off: the names were a field's values, one template each
+    assert _templates_of(dumped, setting_name_cases=False) == ["tts_init: <*> = <*>"]
+    assert len(_templates_of(built, setting_name_cases=False)) == 1
+
+
+def test_plain_words_alone_and_keyword_variants_are_not_setting_names() -> None:
+    from template_matching.engine.core import _setting_name, _setting_names
+
+    outcomes = [
+        f"Nov 05 09:1{i}:0{i} gw1 authd[{300 + i}]: {w} token for user{i} from 10.1.0.{i}"
+        for i, w in enumerate(["Accepted", "Failed", "Accepted", "Failed"])
+    ]
+    assert len(_templates_of(outcomes)) == 2
+    assert len(_templates_of(outcomes, setting_name_cases=False)) == 2
+    assert _setting_name(("backend:", "GIT_COMMIT", "<*>"), 1, True)
+    assert not _setting_name(("backend:", "GIT_COMMIT", "<*>"), 1)
+    assert _setting_names(("init:", "seed", "=", "<*>"), ("init:", "n_ctx", "=", "<*>"), 1, True)
+    assert not _setting_names(("init:", "seed", "=", "<*>"), ("init:", "n_ctx", "=", "<*>"), 1)
+    # two plain words alone, a capitalised word, capitals with no "_", a name not after a label
+    assert not _setting_names(("radio:", "gain", "<*>"), ("radio:", "mode", "<*>"), 1, True)
+    assert not _setting_names(("radio:", "Started", "<*>"), ("radio:", "n_ctx", "<*>"), 1, True)
+    assert not _setting_name(("radio:", "PID", "<*>"), 1, True)
+    assert not _setting_names(("loaded", "seed", "=", "<*>"), ("loaded", "n_ctx", "=", "<*>"), 1, True)

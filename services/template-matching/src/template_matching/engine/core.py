@@ -694,6 +694,13 @@ class EngineConfig:
     # statements, not values of one field, however many settings it prints (see
     # _setting_name; pass 33c)
     setting_names: bool = True
+    # with setting_names, a constant's name in capitals joined by "_" ("LLAMA_COMMIT <v>" /
+    # "LLAMA_BUILD_NUMBER <v>") names a setting as a name in code's case does, and so does a
+    # plain lower-case word printed among such names the same way ("ftype = <v>" beside
+    # "n_audio_ctx = <v>", "pilot <v>" beside "ap.enabled <v>"): programs that dump their
+    # settings print short names plain; two plain words alone stay values (see
+    # _setting_names; pass 35f)
+    setting_name_cases: bool = True
     # with valued_texts_kept, words ending the line after the message's fixed words are not
     # one value when both texts hold a value of their own among plain words and share no word
     # ("ws connection from <*> user <*>" / "ws closed <*> code <*>"): two statements' format
@@ -1988,20 +1995,39 @@ _HEAD_WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _CODE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:[_.][A-Za-z][A-Za-z0-9]*|[A-Z][a-z0-9]*)+$")
 
 
-def _setting_name(tokens: tuple[str, ...], i: int) -> bool:
+# a constant's name: capitals and digits joined by "_" ("LLAMA_COMMIT", "MAX_CONNS")
+_CONSTANT_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+# a setting's name printed as a plain lower-case word ("ftype", "pilot")
+_PLAIN_SETTING = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+def _coded_name(name: str, cases: bool = False) -> bool:
+    """A name in code's case, or with ``cases`` a constant's name in capitals."""
+    return _CODE_NAME.match(name) is not None or (cases and _CONSTANT_NAME.match(name) is not None)
+
+
+def _setting_name(tokens: tuple[str, ...], i: int, cases: bool = False) -> bool:
     """``tokens[i]`` is a name in code's case opening the message after a label or program
     tag, and only its bare value follows ("fileserver: worker_threads = <*>", "ptp[<*>]:
     gmIdentity <*>"): the name of a setting, which a program prints one statement each.
     A value with a key or brackets of its own ("createInvoice sessionId=<*>", "QueryHost
-    [<*>/<*>]") makes the name an argument of the statement before it, a value."""
-    if i == 0 or not tokens[i - 1].endswith(":") or _CODE_NAME.match(tokens[i]) is None:
+    [<*>/<*>]") makes the name an argument of the statement before it, a value. With
+    ``cases`` a constant's name in capitals and a plain word are names too, the plain word
+    only beside a coded sibling (see _setting_names)."""
+    if i == 0 or not tokens[i - 1].endswith(":"):
+        return False
+    name = tokens[i]
+    if not (_coded_name(name, cases) or (cases and _PLAIN_SETTING.match(name) is not None)):
         return False
     rest = tokens[i + 1 :]
     return rest in ((VAR,), ("=", VAR))
 
 
-def _setting_names(a: tuple[str, ...], b: tuple[str, ...], i: int) -> bool:
-    return a[i] != b[i] and _setting_name(a, i) and _setting_name(b, i)
+def _setting_names(a: tuple[str, ...], b: tuple[str, ...], i: int, cases: bool = False) -> bool:
+    return (
+        a[i] != b[i] and _setting_name(a, i, cases) and _setting_name(b, i, cases)
+        and (_coded_name(a[i], cases) or _coded_name(b[i], cases))
+    )
 
 
 def _is_label(tok: str) -> bool:
@@ -5433,7 +5459,7 @@ class TemplateEngine:
                     words.append(i)  # so are an outcome and its opposite, two verb forms (see _keyword_pair)
                     keywords += keyword_last
                     continue
-                if settings and _setting_names(ct, toks, i):
+                if settings and _setting_names(ct, toks, i, self.config.setting_name_cases):
                     words.append(i)
                     continue
                 if VAR in a and _wild_ok(a, t):
@@ -6724,7 +6750,7 @@ class TemplateEngine:
             return False
         if any(self._keyword_pair(toks, i, toks[i], line[i]) for i in words):
             return False
-        if self.config.setting_names and any(_setting_names(toks, line, i) for i in words):
+        if self.config.setting_names and any(_setting_names(toks, line, i, self.config.setting_name_cases) for i in words):
             return False
         if toks[words[0]][-1:] == ":" and toks[words[0]][:-1].isalpha() and all(VAR in t for t in toks[: words[0]]):
             # a label opening the message after a header of values ("[<date> <time>][<pid>]
@@ -7075,9 +7101,15 @@ class TemplateEngine:
         statement each, however many the program prints."""
         if not self.config.setting_names or not group.members:
             return False
-        return _setting_name(group.members[0].tokens, group.pos) and all(
-            _CODE_NAME.match(w) is not None for w in (word, *group.values)
-        )
+        cases = self.config.setting_name_cases
+        words = (word, *group.values)
+        if not _setting_name(group.members[0].tokens, group.pos, cases):
+            return False
+        if not cases:
+            return all(_CODE_NAME.match(w) is not None for w in words)
+        # a plain word among coded names is one more setting's name ("ftype" beside "n_audio_ctx")
+        shaped = all(_coded_name(w, cases) or _PLAIN_SETTING.match(w) is not None for w in words)
+        return shaped and any(_coded_name(w, cases) for w in words)
 
     def _tagged_head(self, group: _Siblings, word: str) -> bool:
         """The differing words open the message right after a program's syslog tag
