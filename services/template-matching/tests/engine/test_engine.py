@@ -5950,3 +5950,40 @@ def test_bars_signs_after_a_value_and_keyword_variants_keep_their_grouping() -> 
     assert not _sign_pair(("====",), 0, "====", "======")  # a banner's width
     assert not _sign_pair(("[<*>:", "<"), 1, "<", ">")  # after a value
     assert not _sign_pair(("+",), 0, "+", "<*>") and not _sign_pair(("+",), 0, "+", "+a")
+
+
+# ------------------------------------------- a third word closing the line (pass 35d)
+
+
+def test_a_third_word_closing_the_line_is_the_statements_argument() -> None:
+    # an invented loom controller names the pattern it loads, and a kiln the fuel it burns:
+    # three different words at the line's end, one statement each
+    patterns = ["herringbone", "twill", "herringbone", "satin", "twill", "satin"]
+    # (measured, not merged: the flag is off by default, so the rule is asked for here)
+    rule = EngineConfig(third_closing_words=True)
+    loom = [f"2026-05-04 07:1{i}:00 loomd[3{i}2]: shuttle S{i}4 reloaded pattern {p}" for i, p in enumerate(patterns)]
+    assert len(set(_groups_with(rule, loom))) == 1
+    assert len(set(_groups(loom))) > 1
+    fuels = ["Propane", "Wood", "Propane", "Oil", "Wood"]
+    kiln = [f"[2026-05-04 08:0{i}:00] kiln-{i} burner ignited on {f}" for i, f in enumerate(fuels)]
+    assert len(set(_groups_with(rule, kiln))) == 1
+    assert len(set(_groups(kiln))) > 1
+
+
+def test_third_closing_words_leaves_two_words_verb_forms_and_other_places_apart() -> None:
+    from template_matching.engine.core import _third_closing_word
+
+    assert _third_closing_word(("loaded", "pattern", "twill"), 2, ("twill", "satin", "herringbone"))
+    # two words (a statement and its opposite), verb forms, plural kinds, names with digits,
+    # a value before the word, a word before more words
+    assert not _third_closing_word(("loom", "link", "up"), 2, ("up", "down"))
+    assert not _third_closing_word(("shuttle", "was", "loaded"), 2, ("loaded", "stopped", "reset"))
+    assert not _third_closing_word(("Packing", "spools"), 1, ("spools", "threads", "bobbins"))
+    assert not _third_closing_word(("port", "lp0"), 1, ("lp0", "usb1", "ser2"))
+    assert not _third_closing_word(("shuttle", "<*>", "twill"), 2, ("twill", "satin", "herringbone"))
+    assert not _third_closing_word(("pattern", "twill", "loaded"), 1, ("twill", "satin", "herringbone"))
+    # after a label the text closing the line is the tail rules' (it may run to several words)
+    assert not _third_closing_word(("loom", "pattern:", "twill"), 2, ("twill", "satin", "herringbone"))
+    states = ["Accepted", "Failed", "Accepted", "Failed", "Accepted"]
+    logins = [f"2026-05-04 09:0{i}:00 loom operator u{i} badge {s}" for i, s in enumerate(states)]
+    assert len(set(_groups_with(EngineConfig(third_closing_words=True), logins))) == 2

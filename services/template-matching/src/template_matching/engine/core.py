@@ -169,6 +169,12 @@ class EngineConfig:
     # "updating environment.current" / "environment.wind.speed") are members of one enum or
     # one tree of names, an argument (see _names_under_one_dotted_qualifier; pass 34a)
     dotted_qualifiers: bool = True
+    # the word closing the line, once a third different word has stood there ("Loaded plugin
+    # Arnold" / "RenderMan" / "MayaBatch", "executor for cron" / "mqtt" / "redis"), is
+    # the statement's argument: a statement and its opposite are two words, a field's value
+    # is any of many (see _third_closing_word; pass 35d: measured, not merged — it lowered two
+    # read corpora and one held out, docs/decisions/template-engine.md)
+    third_closing_words: bool = False
     # a noun right after a number that differs from its sibling only by the plural ending
     # ("with 1 track" / "2 tracks") agrees with that number: one statement (see _count_nouns;
     # pass 22d)
@@ -1764,6 +1770,30 @@ def _preposition_object(
     # sessions is now 3" / "Number of bearers ..."): which kind is counted or listed is the
     # statement's, while an argument names one instance ("on shop", "for root") (pass 24a)
     return not (plural_kinds and plural == len(words))
+
+
+def _third_closing_word(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Three or more different words closing the line, no value and no label before them
+    ("Loaded plugin Arnold" / "RenderMan" / "MayaBatch", "for cron" / "mqtt" / "redis"): the
+    statement's argument, which the format prints with "%s". Two words there are
+    as often a statement and its opposite ("link up" / "down", "convert start" / "end").
+    Verb forms say what happened ("connection opened" / "closed" / "reset"); nouns all in the
+    plural name kinds of things ("Packing constants" / "tables"); names that each hold a digit
+    are left to the value names ("interface ee0" / "alt0"). Not after a label ending in ":":
+    the text closing the line there is the tail rules' (three texts of any length make a
+    span, tail_values), and a template of one length made first would keep a longer text
+    apart ("At node: module" / "function" / "import", then "At node: code section")."""
+    if i == 0 or i != len(tokens) - 1 or len(set(words)) < 3:
+        return False
+    prev = tokens[i - 1]
+    if VAR in prev or prev.endswith(":"):
+        return False
+    if not _no_verb_forms(words):
+        return False
+    cores = [_object_core(w) for w in words]
+    if all(_PLURAL.search(c) is not None for c in cores):
+        return False
+    return not all(any(ch.isdigit() for ch in c) for c in cores)
 
 
 def _means_after_using(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
@@ -5772,6 +5802,10 @@ class TemplateEngine:
             if (
                 word not in group.values
                 and len(group.values) + 1 < self.config.min_word_values
+                and not (
+                    self.config.third_closing_words
+                    and _third_closing_word(c.tokens, i, (word, *group.values))
+                )
                 and not self._pair_seen_elsewhere(group, word)
                 and not self._value_evidence(group, word)
                 and not (
