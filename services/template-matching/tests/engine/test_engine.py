@@ -5904,6 +5904,61 @@ def test_valued_tails_leave_texts_without_values_and_keyword_variants_as_before(
     assert len(_templates_of(lines)) == len(_templates_of(lines, valued_tails_kept=False)) == 2
 
 
+# ------------------------ a span's run stays inside one field (pass 35e, measured, not merged: off)
+
+
+def _broker_record_lines(seed: int) -> list[str]:
+    # an invented message broker's log: a time, then " | "-delimited fields (level, message,
+    # logger, thread); each statement prints its own message of its own length
+    r = random.Random(seed)
+    lines = []
+    for _ in range(60):
+        ts = f"2026-04-02 11:{r.randint(0, 59):02d}:{r.randint(0, 59):02d},{r.randint(100, 999)}"
+        record = r.choice([
+            f"INFO | Slow spool write: append took {r.randint(100, 900)} ms | quay.spool.Journal | writer-{r.randint(1, 4)}",
+            f"WARN | Link to relay://10.0.0.{r.randint(1, 9)}:6100 dropped: peer reset | quay.link.Relay | relay-{r.randint(1, 4)}",
+            "INFO | Store opened | quay.spool.Store | main",
+        ])
+        lines.append(f"{ts} | {record}")
+    return lines
+
+
+def test_a_run_over_whole_fields_of_a_record_is_not_one_text() -> None:
+    # the field clause took "INFO | Slow spool write: ... | quay.spool.Journal | writer-<*>"
+    # and "WARN | Link to ... | quay.link.Relay | relay-<*>" for one text after the time's
+    # field: the record's delimiter, printed before the run, is printed three times inside
+    # it, so the run is the level, the message, the logger and the thread, several places
+    # of which the message names the statement (pass 35e; off by default, measured, not merged)
+    lines = _broker_record_lines(1)
+    assert _templates_of(lines, runs_within_fields=False) == ["<*> <*>:<*>:<*>,<*> | <*>"]
+    kept = sorted(_templates_of(lines, runs_within_fields=True))
+    assert len(kept) == 3
+    assert any(t.endswith("| INFO | Store opened | quay.spool.Store | main") for t in kept)
+    assert any("| WARN | Link to relay://<*> dropped: peer reset |" in t for t in kept)
+
+
+def test_runs_within_fields_leave_one_field_texts_and_keyword_variants_as_before() -> None:
+    from template_matching.engine.core import _run_crosses_fields
+
+    head = ("[**]", "[1:<*>:1]")
+    # a signature's text between the record's "[**]" marks, the mark printed once in each
+    # run (the next field's opening): one field's text, as before
+    tpl = (*head, "ET", "INFO", "Observed", "query", "[**]", "[Class:", "x]")
+    toks = (*head, "HTTP", "unable", "to", "match", "response", "[**]", "[Class:", "y", "z]")
+    assert not _run_crosses_fields(tpl, toks, 2, 0)
+    # the record's delimiter twice inside a run: whole fields
+    tpl = ("t", "|", "INFO", "|", "Store", "opened", "|", "main")
+    toks = ("t", "|", "WARN", "|", "Link", "dropped:", "<*>", "|", "relay-<*>")
+    assert _run_crosses_fields(tpl, toks, 2, 0)
+    # a delimiter the record did not print before the run: not asked
+    assert not _run_crosses_fields(("t", "a", "|", "b", "|"), ("t", "c", "d", "|", "e", "|"), 1, 0)
+    # keyword variants stay two statements either way
+    r = random.Random(4)
+    lines = [f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {r.choice(['Accepted', 'Failed'])} login for user u{r.randint(1, 9)}"
+             for i in range(30)]
+    assert len(_templates_of(lines, runs_within_fields=True)) == len(_templates_of(lines, runs_within_fields=False)) == 2
+
+
 # ------------------------------------------------- marks of signs alone (pass 34g)
 
 
