@@ -6138,3 +6138,55 @@ def test_plain_words_alone_and_keyword_variants_are_not_setting_names() -> None:
     assert not _setting_names(("radio:", "Started", "<*>"), ("radio:", "n_ctx", "<*>"), 1, True)
     assert not _setting_name(("radio:", "PID", "<*>"), 1, True)
     assert not _setting_names(("loaded", "seed", "=", "<*>"), ("loaded", "n_ctx", "=", "<*>"), 1, True)
+
+
+# ------------------------------------------------- command lines after a label or in quotes (pass 35g)
+
+
+def test_a_command_line_after_a_label_is_one_argument() -> None:
+    # an invented deploy agent logs each command it runs, with as many arguments as it got
+    commands = [
+        "shipctl push ./bundle_2.1.tar",
+        "shipctl prune --all",
+        "shipctl-legacy -q sync",
+        "shipctl rollback -f web-7 db-2",
+        "shipctl-legacy --dry-run --verbose sync mirrors now",
+        "shipctl prune --all",
+    ]
+    lines = [f"2026-11-05T09:1{i}:0{i}+0000 TRACE Invoked: {c}" for i, c in enumerate(commands)]
+    assert _templates_of(lines) == ["<*>:<*>:<*> TRACE Invoked: <*>"]
+    # flag off: each command of its own length and words apart
+    assert len(_templates_of(lines, command_lines=False)) > 1
+
+
+def test_a_quoted_command_line_is_one_argument() -> None:
+    # an invented package manager quotes the command it hands to its backend
+    commands = ["pk -Rq alpha", "pk -Uy --force", "pk -S --asdeps beta gamma", "pk -Uy", "pk -Rq alpha"]
+    lines = [f"[2026-11-05T09:1{i}:0{i}+0000] [BACKEND] Spawning '{c}'" for i, c in enumerate(commands)]
+    assert _templates_of(lines) == ["[<*>:<*>:<*>] [BACKEND] Spawning <*>"]
+    assert len(_templates_of(lines, command_lines=False)) > 1
+
+
+def test_texts_without_an_option_and_keyword_variants_stay_apart() -> None:
+    from template_matching.engine.core import _command_line
+
+    def vary(*_: object) -> bool:
+        return True
+
+    # sentences after a label hold no option: not a command line, the rule on or off
+    texts = ["disk quota reached", "cache warmed", "link went down again", "cache warmed"]
+    lines = [f"2026-11-05 09:1{i}:0{i} agent: note: {t}" for i, t in enumerate(texts)]
+    assert _templates_of(lines) == _templates_of(lines, command_lines=False)
+    # keyword variants before an option stay two statements
+    logins = [f"2026-11-05 09:1{i}:0{i} gate: {w} login for u{i} with --mfa" for i, w in enumerate(["Accepted", "Failed"] * 2)]
+    assert len(_templates_of(logins)) == 2
+    assert _command_line(("run:", "pk", "-Rq", "a"), ("run:", "pk", "--all"), vary) == (1, 0)
+    assert _command_line(("x", "'pk", "-Rq", "a'", "ok"), ("x", "'pk", "-S", "b", "c'", "ok"), vary) == (1, 1)
+    # no option on either side, a command that does not end the line, no label or quote before it
+    assert _command_line(("run:", "pk", "push", "a"), ("run:", "pk", "list"), vary) is None
+    assert _command_line(("run:", "pk", "-R", "a", "done"), ("run:", "pk", "--all", "done"), vary) is None
+    assert _command_line(("ran", "pk", "-R", "a"), ("ran", "pk", "--all"), vary) is None
+    # a program's tag opens the whole message; a capitalised sentence holding an option is no command
+    tagged = (("host", "agentd[<*>]:", "Opened", "session", "for", "x"), ("host", "agentd[<*>]:", "Loaded", "(runner", "--mode=user)"))
+    assert _command_line(*tagged, vary) is None
+    assert _command_line(("run:", "Started", "-q", "a"), ("run:", "Stopped", "--all"), vary) is None

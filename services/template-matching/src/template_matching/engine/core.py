@@ -726,6 +726,11 @@ class EngineConfig:
     # printed the label's text empty in one line, so both are one statement whose text after
     # the label may hold no token (see TemplateEngine._learn_label_printed_empty; pass 35b)
     labels_printed_empty: bool = True
+    # a command line after a label ending in ":" or inside quotes ("Command: dnf install -y
+    # nginx" / "dnf makecache --timer", "running 'pkg -S --needed base-devel git'"), an
+    # option among its words, is one argument whatever its words and length, once the place
+    # has shown tail_values texts (see _command_line; pass 35g)
+    command_lines: bool = True
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -4028,6 +4033,74 @@ def _value_label_text(
     return p, 0
 
 
+# a command-line option: "-y", "--purge", "--target=<*>", "-Rns"
+_OPTION = re.compile(r"^--?[A-Za-z][\w.-]*(?:=[^\s()\[\]{}]*)?$")
+# a program's name or path opening a command line, in lower case ("dnf", "apt-get",
+# "/usr/sbin/sendmail", "./run.sh"): a capitalised word opens a sentence
+_PROGRAM = re.compile(r"^[a-z./~][\w./~+-]*$")
+# a label of the message a command line follows ("Commandline:", "Command:"): a word, no
+# value or bracket (a program's tag "polkitd[<*>]:" opens the whole message)
+_COMMAND_LABEL = re.compile(r"^[A-Za-z][\w.-]*:$")
+# tokens of a command line's shared opening looked back over for its start
+_COMMAND_OPENING = 4
+
+
+def _command_words(run: tuple[str, ...], quote: str) -> bool:
+    """Tokens of a command line: a program first, no label among them; with ``quote``, the
+    first opens it and the last closes it."""
+    if not run:
+        return False
+    words = [*run]
+    if quote:
+        words[-1] = words[-1].rstrip(_TRAIL)
+        if not words[-1].endswith(quote) or len(words[0]) < 2 + (len(words) == 1):
+            return False
+        words[0] = words[0][1:]
+        words[-1] = words[-1][:-1]
+    return _PROGRAM.match(words[0]) is not None and not any(t.endswith(":") for t in words[:-1])
+
+
+def _command_line(
+    tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int, int], bool],
+) -> tuple[int, int] | None:
+    """(prefix, suffix) when the line and the template differ only in a command line: a
+    program's name then its arguments, an option ("-y", "--purge") among them on either
+    side, ending the line after a label ending in ":" ("Commandline: apt install ./a.deb" /
+    "apt autoremove --purge") or enclosed in quotes or backticks ("Running 'pkg -Rns a'" /
+    "'pkg -Syu --noconfirm'"), once the place has shown several commands. A program that
+    logs the command it runs prints it whole, with as many arguments as it was given: the
+    command is the statement's argument, its words no statement's own."""
+    n = min(len(tpl), len(toks))
+    p = 0
+    while p < n and _same_or_value(tpl[p], toks[p]):
+        p += 1
+    if p == n:
+        return None  # one line holds the other's tokens and more: not a changed command
+    s = 0
+    while s < n - p and _same_or_value(tpl[len(tpl) - 1 - s], toks[len(toks) - 1 - s]):
+        s += 1
+    for c in range(p, max(p - _COMMAND_OPENING, 1) - 1, -1):
+        quote = tpl[c][:1] if tpl[c][:1] in _QUOTES and toks[c][:1] == tpl[c][:1] else ""
+        if not quote and not (_COMMAND_LABEL.match(tpl[c - 1]) and tpl[c - 1] == toks[c - 1]):
+            continue
+        if quote:
+            # the closing quote may sit in the shared suffix ("... docker'"): the run takes it
+            while s and not tpl[len(tpl) - s - 1].rstrip(_TRAIL).endswith(quote):
+                s -= 1
+        elif s:
+            return None  # after a label the command ends the line
+        run_a, run_t = tpl[c : len(tpl) - s], toks[c : len(toks) - s]
+        if not (_command_words(run_a, quote) and _command_words(run_t, quote)):
+            return None
+        words = [t.strip(_QUOTES).rstrip(_TRAIL + _QUOTES) for t in (*run_a, *run_t)]
+        if not any(_OPTION.match(w) for w in words):
+            return None
+        if not texts_vary(tpl, toks, c, s):
+            return None
+        return c, s
+    return None
+
+
 # a word of a code's text: letters with a closing mark, or a quoted word or value
 _CODE_TEXT_WORD = re.compile(r"^(?:[A-Za-z][A-Za-z'/+-]*[.,;!?)]?|'[^'\s]+'[.,;]?|\(?<\*>[.,;)]?)$")
 # a code's text holds this many tokens at most
@@ -6139,6 +6212,8 @@ class TemplateEngine:
             cut = _value_label_text(
                 tpl, toks, self._field_texts_vary, config.tag_texts_kept, sentences, config.tag_host_header
             )
+        if cut is None and config.command_lines and config.tail_values:
+            cut = _command_line(tpl, toks, self._field_texts_vary)
         if cut is None and config.code_texts and config.tail_values:
             cut = _code_text(tpl, toks, self._code_texts_vary, config.status_text_case, config.opening_codes_kept)
         if cut is None and config.sentence_error_texts:
