@@ -2011,6 +2011,11 @@ def _coded_name(name: str, cases: bool = False) -> bool:
     return _CODE_NAME.match(name) is not None or (cases and _CONSTANT_NAME.match(name) is not None)
 
 
+def _setting_word(name: str, cases: bool = False) -> bool:
+    """A name a setting may have: a coded name, or with ``cases`` also a plain word."""
+    return _coded_name(name, cases) or (cases and _PLAIN_SETTING.match(name) is not None)
+
+
 def _setting_name(tokens: tuple[str, ...], i: int, cases: bool = False) -> bool:
     """``tokens[i]`` is a name in code's case opening the message after a label or program
     tag, and only its bare value follows ("fileserver: worker_threads = <*>", "ptp[<*>]:
@@ -2021,8 +2026,7 @@ def _setting_name(tokens: tuple[str, ...], i: int, cases: bool = False) -> bool:
     only beside a coded sibling (see _setting_names)."""
     if i == 0 or not tokens[i - 1].endswith(":"):
         return False
-    name = tokens[i]
-    if not (_coded_name(name, cases) or (cases and _PLAIN_SETTING.match(name) is not None)):
+    if not _setting_word(tokens[i], cases):
         return False
     rest = tokens[i + 1 :]
     return rest in ((VAR,), ("=", VAR))
@@ -3450,9 +3454,7 @@ def _span_cut(
         p += 1
     if p == 0 or (nt == nl and _same_or_value(tpl[p], toks[p], header_words)):
         return None
-    s = 0
-    while s < short - p - 1 and _same_or_value(tpl[nt - 1 - s], toks[nl - 1 - s]):
-        s += 1
+    s = _shared_suffix(tpl, toks, short - p - 1)
     mt, ml = tpl[p : nt - s], toks[p : nl - s]
     if nt == nl and len(mt) < 2:
         return None  # one differing word of one length: the sibling rules decide
@@ -3984,6 +3986,15 @@ def _prose(run: tuple[str, ...]) -> bool:
     )
 
 
+def _shared_suffix(tpl: tuple[str, ...], toks: tuple[str, ...], most: int) -> int:
+    """How many tokens a template and a line agree on from the right (each token covered, or
+    a value of one shape in both), at most ``most``."""
+    s = 0
+    while s < most and _same_or_value(tpl[len(tpl) - 1 - s], toks[len(toks) - 1 - s]):
+        s += 1
+    return s
+
+
 def _tail_start(tpl: tuple[str, ...], toks: tuple[str, ...]) -> int | None:
     """Where a template and a line of different lengths stop agreeing from the left (each
     token covered, or a value of one shape in both), at most at the shorter one's last token;
@@ -4076,9 +4087,7 @@ def _command_line(
         p += 1
     if p == n:
         return None  # one line holds the other's tokens and more: not a changed command
-    s = 0
-    while s < n - p and _same_or_value(tpl[len(tpl) - 1 - s], toks[len(toks) - 1 - s]):
-        s += 1
+    s = _shared_suffix(tpl, toks, n - p)
     for c in range(p, max(p - _COMMAND_OPENING, 1) - 1, -1):
         quote = tpl[c][:1] if tpl[c][:1] in _QUOTES and toks[c][:1] == tpl[c][:1] else ""
         if not quote and not (_COMMAND_LABEL.match(tpl[c - 1]) and tpl[c - 1] == toks[c - 1]):
@@ -4149,9 +4158,7 @@ def _sentence_error_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[in
         return None
     nt, nl = len(tpl), len(toks)
     short = min(nt, nl)
-    s = 0
-    while s < short - p - 1 and _same_or_value(tpl[nt - 1 - s], toks[nl - 1 - s]):
-        s += 1
+    s = _shared_suffix(tpl, toks, short - p - 1)
     mt, ml = tpl[p : nt - s], toks[p : nl - s]
     if not (_sentence_error(mt) and _sentence_error(ml)) or mt[0] == ml[0]:
         return None
@@ -7180,11 +7187,8 @@ class TemplateEngine:
         words = (word, *group.values)
         if not _setting_name(group.members[0].tokens, group.pos, cases):
             return False
-        if not cases:
-            return all(_CODE_NAME.match(w) is not None for w in words)
         # a plain word among coded names is one more setting's name ("ftype" beside "n_audio_ctx")
-        shaped = all(_coded_name(w, cases) or _PLAIN_SETTING.match(w) is not None for w in words)
-        return shaped and any(_coded_name(w, cases) for w in words)
+        return all(_setting_word(w, cases) for w in words) and any(_coded_name(w, cases) for w in words)
 
     def _tagged_head(self, group: _Siblings, word: str) -> bool:
         """The differing words open the message right after a program's syslog tag
