@@ -2330,7 +2330,8 @@ def test_a_template_that_names_nothing_never_becomes_variable_length() -> None:
     got = [engine.assign(line)[1] for line in lines]
     assert got[3] == "[<*>] mmc0: new high speed SDHC card at address <*>"
     assert got[4] == "[<*>] usb <*>: new high-speed USB device number <*> using xhci_hcd"
-    before = TemplateEngine(EngineConfig(no_wordless_spans=False))
+    # (pass 36b's span_cuts_keep_a_message_word refuses the same cut: off too, for the old answer)
+    before = TemplateEngine(EngineConfig(no_wordless_spans=False, span_cuts_keep_a_message_word=False))
     assert {before.assign(line)[1] for line in lines} == {"[<*>] <*> <*> <*>"}
 
 
@@ -4390,7 +4391,10 @@ def test_the_headers_words_do_not_vouch_for_an_enclosed_run() -> None:
     # "Dec", "AM", "UTC>"; the thread's "queue:")
     on = _templates_of(_SEARCH_LINES)
     assert len(on) == 4 and not any(t.endswith(") <*>") for t in on)
-    assert _templates_of(_SEARCH_LINES, enclosed_header_words=False, enclosed_groups_named=False) == ["<*> <*>:<*>:<*> INFO (<*>) <*>"]
+    # (pass 36b's span_cuts_keep_a_message_word refuses the same cut: off too, for the old answer)
+    assert _templates_of(
+        _SEARCH_LINES, enclosed_header_words=False, enclosed_groups_named=False, span_cuts_keep_a_message_word=False
+    ) == ["<*> <*>:<*>:<*> INFO (<*>) <*>"]
     on = _templates_of(_SERVER_LINES)
     assert len(on) == 4 and not any(t.endswith("> <*>") for t in on)
     off = _templates_of(_SERVER_LINES, enclosed_header_words=False)
@@ -6190,3 +6194,52 @@ def test_texts_without_an_option_and_keyword_variants_stay_apart() -> None:
     tagged = (("host", "agentd[<*>]:", "Opened", "session", "for", "x"), ("host", "agentd[<*>]:", "Loaded", "(runner", "--mode=user)"))
     assert _command_line(*tagged, vary) is None
     assert _command_line(("run:", "Started", "-q", "a"), ("run:", "Stopped", "--all"), vary) is None
+
+
+# ------------------------------------------------- a span cut keeps a word of a statement (pass 36b)
+
+
+def test_a_span_cut_from_two_lines_keeps_a_word_besides_the_severity() -> None:
+    # an invented firmware dashboard prints its request lines (values only after the level)
+    # and its own statements after the same "INFO": the optional-bracket cut took "Flashing
+    # <*> (<*> bytes)" for a request line with its bracket, and the span named nothing but
+    # the level; the line named a word of its own, so the two are two statements
+    lines = [
+        "INFO 200 GET /status?unit=kiln-a.cfg (10.4.0.7) 12.40ms",
+        "INFO 304 POST /logs?unit=kiln-b.cfg (10.4.0.9) 8.15ms",
+        "INFO 200 GET /status?unit=kiln-c.cfg (0.0.0.0) 31.02ms",
+        "INFO 404 PUT /config?unit=kiln-a.cfg (10.4.0.7) 5.77ms",
+        "INFO Flashing /srv/out/kiln-a/image.bin (1388796 bytes)",
+        "INFO Flashing /srv/out/kiln-b/image.bin (1402211 bytes)",
+    ]
+    assert _templates_of(lines, span_cuts_keep_a_message_word=False) == ["INFO <*> <*> <*> <*>"]
+    assert sorted(_templates_of(lines)) == ["INFO <*> <*> <*> (<*>) <*>", "INFO Flashing <*> (<*> bytes)"]
+
+
+def test_span_cuts_that_keep_a_word_texts_of_a_label_or_code_and_keyword_variants_are_as_before() -> None:
+    engine = TemplateEngine()
+    off = TemplateEngine(EngineConfig(span_cuts_keep_a_message_word=False))
+    # two statements after a program's name printed as a value with its ":" ("ERROR <*>:"):
+    # the cut would leave the level alone
+    old = ("ERROR", "<*>:", "Stopping", "import", "after", "failed", "layer", "<*>")
+    line = ("ERROR", "<*>:", "Could", "not", "open", "<*>")
+    assert engine._cut_loses_statement(old, line, 2, ("ERROR", "<*>:", "<*>"))
+    assert not off._cut_loses_statement(old, line, 2, ("ERROR", "<*>:", "<*>"))
+    # a label of words, level words though they are ("critical error: <text>"), and a code's
+    # text ("<*> OK" / "<*> Bad Request"): the label's and the code's value, not asked
+    head = ("[Warn", "-", "<*>]", "critical", "error:")
+    assert not engine._cut_loses_statement((*head, "disk", "full"), (*head, "quota", "hit", "on", "<*>"), 5, (*head, "<*>"))
+    assert not engine._cut_loses_statement(("DEBUG", "<*>", "OK"), ("DEBUG", "<*>", "Bad", "Request"), 2, ("DEBUG", "<*>", "<*>"))
+    # the span still names a word of the statement, or neither line named one: not asked
+    conn = ("ERROR", "<*>:", "Connection", "error")
+    assert not engine._cut_loses_statement((*conn, "refused"), (*conn, "bad", "token"), 4, (*conn, "<*>"))
+    assert not engine._cut_loses_statement(("INFO", "<*>", "<*>", "(<*>)", "<*>"), ("INFO", "<*>", "<*>"), 1, ("INFO", "<*>"))
+    # a free text after a label is one value flag on or off
+    errors = ["connect refused", "bad access token or password", "host unreachable", "bad access token or password"]
+    texts = [f"2026-11-05 09:1{i}:0{i} - [error] [relay:Hall] Relay error: {t}" for i, t in enumerate(errors)]
+    assert _templates_of(texts) == _templates_of(texts, span_cuts_keep_a_message_word=False)
+    # keyword variants stay two statements either way
+    r = random.Random(4)
+    logins = [f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {r.choice(['Accepted', 'Failed'])} login for user u{r.randint(1, 9)}"
+              for i in range(30)]
+    assert len(_templates_of(logins)) == len(_templates_of(logins, span_cuts_keep_a_message_word=False)) == 2

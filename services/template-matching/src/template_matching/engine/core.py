@@ -340,6 +340,12 @@ class EngineConfig:
     # ("[<*>] <*> INFO: <*> <*> <*> <*>") takes any statement printed at that level (see
     # _span_loses_statement; pass 33a)
     span_keeps_a_message_word: bool = True
+    # nor does a span cut from two lines name nothing but its severity when either line named
+    # a word of its own ("INFO <*> <*> <*> (<*>) <*>" / "INFO Uploading <*> (<*> bytes)" as
+    # "INFO <*> <*> <*> <*>"): the run is then the whole message of each, two statements
+    # printed after one header, not a value of one; a label's or a code's text stays a value
+    # (see _cut_loses_statement; pass 36b)
+    span_cuts_keep_a_message_word: bool = True
     # nor does a template of fixed length and a line that each print a word alone merge into
     # a template that names nothing but its severity: the words were the statements, and a
     # template without one takes every line of its token count and punctuation, whatever
@@ -4431,6 +4437,22 @@ def _plain_label(tok: str) -> bool:
 _CAPITALISED = re.compile(r"^[A-Z][A-Za-z'-]*$")
 
 
+def _label_or_code_text(tpl: tuple[str, ...], toks: tuple[str, ...], p: int) -> bool:
+    """The runs from ``p`` follow a label of words both print ("critical error: <text>"), or
+    a bare value after which both open with a capitalised word, a code and the text printed
+    with it ("<*> OK" / "<*> Bad Request", "<*> Wrote <*> items" after a request id): the
+    label's or the code's text, one value by the clauses that cut it."""
+    if not 1 <= p < min(len(tpl), len(toks)) or toks[p - 1] != tpl[p - 1]:
+        return False
+    if _plain_label(tpl[p - 1]):
+        return True
+    return (
+        tpl[p - 1] in (VAR, VAR + ",")
+        and _CAPITALISED.match(tpl[p].rstrip(".,;!?")) is not None
+        and _CAPITALISED.match(toks[p].rstrip(".,;!?")) is not None
+    )
+
+
 def _phrase(run: tuple[str, ...]) -> bool:
     """A short phrase of capitalised words, as programs print a status code's text."""
     return 0 < len(run) <= 4 and all(_CAPITALISED.match(x) for x in run)
@@ -5834,8 +5856,20 @@ class TemplateEngine:
         folder <*> (<*>)`` as ``[<*>] <*> INFO: <*> <*> <*> <*>``, ``WARN <*>: Request failed
         <*>`` as ``WARN <*>: <*>``): the line's words differ from every word of the statement,
         so it is another statement printed at that level, not the same one with other values.
-        A span made from two lines (_learn_span) is not asked: its cut vouched for the run."""
+        A span made from two lines is asked by _cut_loses_statement instead."""
         return self.config.span_keeps_a_message_word and _names_statement(old) and not _names_statement(new)
+
+    def _cut_loses_statement(self, old: tuple[str, ...], line: tuple[str, ...], p: int, new: tuple[str, ...]) -> bool:
+        """A span cut at ``p`` from the template ``old`` and ``line`` (_learn_span,
+        _span_after_change) would be ``new``, which names nothing but its severity, while one
+        of the two named a word of its own: the run the cut took is each line's whole
+        message, so the two are statements printed after one header, and the span would take
+        every statement of that logger (_span_loses_statement asks the same of a later line's
+        tail). A label's or a code's text is not asked (_label_or_code_text)."""
+        return (
+            self.config.span_cuts_keep_a_message_word and not _names_statement(new)
+            and (_names_statement(old) or _names_statement(line)) and not _label_or_code_text(old, line, p)
+        )
 
     def _fixed_loses_last_word(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
         """A fixed-length template ``old`` and a line that each print a word alone would merge
@@ -6289,8 +6323,10 @@ class TemplateEngine:
                 cut = self._configured_span_cut(c.tokens, toks)
                 if cut is None and self.config.bracket_groups:
                     cut = _bracket_group_cut(c.tokens, toks)
-            if cut is not None and self._loses_last_word(c.tokens, _span_tokens(c.tokens, toks, *cut)):
-                continue
+            if cut is not None:
+                new = _span_tokens(c.tokens, toks, *cut)
+                if self._loses_last_word(c.tokens, new) or self._cut_loses_statement(c.tokens, toks, cut[0], new):
+                    continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -6393,8 +6429,10 @@ class TemplateEngine:
             cut = self._configured_span_cut(ct, ot)
             if cut is None and self.config.bracket_groups:
                 cut = _bracket_group_cut(ct, ot)
-            if cut is not None and self._loses_last_word(ct, _span_tokens(ct, ot, *cut)):
-                continue
+            if cut is not None:
+                new = _span_tokens(ct, ot, *cut)
+                if self._loses_last_word(ct, new) or self._cut_loses_statement(ct, ot, cut[0], new):
+                    continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
