@@ -4116,6 +4116,51 @@ def test_lower_case_words_beside_a_value_stay_a_statement_of_their_own() -> None
     assert len(_one_stream(codes)) == 2
 
 
+# ------------------------- a name in capitals between two words of the sentence (thirty-sixth pass c)
+
+
+def _poller_lines(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"2026-12-06 08:{10 + i}:41 DEBUG [hub.poller] Finished polling {n} feed in {3 + i}.{i}5 s"
+                 for i, n in enumerate(names))
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_name_in_capitals_between_two_words_of_the_sentence_is_one_value(order: int) -> None:
+    # an invented home hub names the feed it polls as the user named the device: words in
+    # capitals, a letter alone, a word in mixed case ("GRID METER", "Porch Cam B", "SolarEdge
+    # Inverter"), between the sentence's "polling" and "feed"
+    names = ("tides", "pollen", "weather", "GRID METER", "Porch Cam B", "lamps", "SolarEdge Inverter", "rain")
+    lines = _poller_lines(names)[::order]
+    assert _one_stream(lines) == {"<*> <*>:<*>:<*> DEBUG [hub.poller] Finished polling <*> feed in <*> s"}
+    assert len(_one_stream(lines, EngineConfig(sentence_capital_names=False))) > 1
+    # the message's first word in title case before the name is a word of the sentence too
+    recovered = tuple(f"2026-12-06 09:{10 + i}:02 INFO [hub.poller] Polling {n} feed recovered"
+                      for i, n in enumerate(names))[::order]
+    assert len(_one_stream(recovered)) == 1
+
+
+def test_capitals_beside_a_header_or_after_a_label_and_keyword_variants_stay_apart() -> None:
+    # a console that prints its own wording in capitals: words in capitals beside its value
+    # are more of that wording, not a name the sentence prints
+    replies = ("r1", "r22", "q3", "r4")
+    console = (*(f"2026-12-06 10:0{i}:00 console: REPLY {x} TO OPERATOR" for i, x in enumerate(replies)),
+               "2026-12-06 10:05:00 console: REPLY CANCEL ALL TO OPERATOR")
+    assert len(_one_stream(console)) == 2
+    # ... where the same console's wording in lower case makes the place the sentence's argument
+    lower = tuple(x.replace("REPLY", "reply").replace("TO OPERATOR", "to operator") for x in console)
+    assert len(_one_stream(lower)) == 1
+    assert len(_one_stream(lower, EngineConfig(sentence_capital_names=False))) == 2
+    # after a label ending in ":" the words in capitals open the label's text, not a name
+    labelled = (*(f"2026-12-06 10:1{i}:00 relay: state: s{i} now" for i in range(4)),
+                "2026-12-06 10:15:00 relay: state: LINK DOWN now")
+    assert _one_stream(labelled) == _one_stream(labelled, EngineConfig(sentence_capital_names=False))
+    # keyword variants opening the message stay two statements around the names
+    holders = ("u1", "u2", "u3", "NIGHT DESK", "u5", "Lab B")
+    logins = tuple(f"2026-12-06 11:1{i}:00 gate: {('Accepted', 'Failed')[i % 2]} badge for {n} door"
+                   for i, n in enumerate(holders))
+    assert len(_one_stream(logins)) == 2
+
+
 # ------------------------- words that vouch for a bracketed value stand outside it (twenty-sixth pass a)
 
 

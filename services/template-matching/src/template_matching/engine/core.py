@@ -610,6 +610,11 @@ class EngineConfig:
     # with gapped_name_words, a word inside such a name may be a short particle in lower case
     # ("from Sigrun the Bold :", "by Anna van Dijk"; pass 25c)
     gapped_name_particles: bool = True
+    # with gapped_name_words, a name between two lower-case words of the sentence may hold
+    # words in capitals, a letter alone or a word in mixed case ("fetching <*> data" /
+    # "fetching NUT UPS data" / "fetching Shelly Plug S data"): the sentence's own words
+    # around it say the place is its argument (see _sentence_words_around; pass 36c)
+    sentence_capital_names: bool = True
     # a place of a gapped merge where both lines print a text of their own, of different
     # lengths, each opening with a title-case word right after a plain word of the sentence
     # ("Job Site Purge completed in" / "Job Remove Old Events completed in", "upgrade step Fix
@@ -4982,6 +4987,7 @@ def _enclosed_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
     prev_i: int, prev_j: int, since_gap: int, units: bool = False, enclosed: bool = True, names: bool = False,
     particles: bool = False, enclosing: bool = False, header: bool = False, titled: bool = False,
+    capitals: bool = False,
 ) -> tuple[int, int] | None:
     """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
     alone or with the aligned pair next to it where the template holds a variable (the
@@ -4999,7 +5005,7 @@ def _enclosed_extent(
     )
     run_t, run_l = tpl[prev_i + 1 : i], toks[prev_j + 1 : j]
     if names:
-        named = _name_extent(tpl, toks, prev_i, prev_j, i, j, before_ok, after_ok, particles)
+        named = _name_extent(tpl, toks, prev_i, prev_j, i, j, before_ok, after_ok, particles, capitals)
         if named is not None:
             return named
     if not enclosed:
@@ -5119,9 +5125,15 @@ _NAME_TOKENS = 4
 _TITLE_WORD = re.compile(r"^[A-Z][a-z][a-z'-]*\.?$")
 # a particle inside a name: a lower-case word of three letters at most ("the", "van", "de")
 _NAME_PARTICLE = re.compile(r"^[a-z]{1,3}$")
+# a word of a name that opens with a capital, whatever its other letters ("NUT", "S", "WiFi")
+_CAPITAL_WORD = re.compile(r"^[A-Z][A-Za-z0-9'-]*$")
+# a plain word of a sentence before an argument, its first letter in either case ("fetching",
+# "Fetching"), and one after it, in lower case and a clause's mark at most after it ("data:")
+_WORD_BEFORE_ARGUMENT = re.compile(r"^[A-Za-z][a-z]+$")
+_WORD_AFTER_ARGUMENT = re.compile(r"^[a-z][a-z]+[,:;]?$")
 
 
-def _title_name(run: tuple[str, ...], var: str, particles: bool = False) -> bool:
+def _title_name(run: tuple[str, ...], var: str, particles: bool = False, capitals: bool = False) -> bool:
     """Whether ``run`` is one name of title-case words standing for the template's variable
     ``var`` (a bare "<*>" with at most one punctuation character after it, which the name's
     last token ends with too); with ``particles``, a word inside the name may be a short
@@ -5132,6 +5144,8 @@ def _title_name(run: tuple[str, ...], var: str, particles: bool = False) -> bool
     if tail and (tail not in ",:;" or not run[-1].endswith(tail)):
         return False
     words = (*run[:-1], run[-1][: len(run[-1]) - len(tail)] if tail else run[-1])
+    if capitals:
+        return all(_CAPITAL_WORD.match(w) for w in words)
     if not (_TITLE_WORD.match(words[0]) and _TITLE_WORD.match(words[-1])):
         return False
     # a short particle in lower case inside a name ("Sigrun the Bold", "Anna van Dijk")
@@ -5175,7 +5189,7 @@ def _titled_place(tpl: tuple[str, ...], toks: tuple[str, ...], prev_i: int, prev
 
 def _name_extent(
     tpl: tuple[str, ...], toks: tuple[str, ...], prev_i: int, prev_j: int, i: int, j: int,
-    before_ok: bool, after_ok: bool, particles: bool = False,
+    before_ok: bool, after_ok: bool, particles: bool = False, capitals: bool = False,
 ) -> tuple[bool, bool] | None:
     """Whether a place where only the line prints tokens, beside an aligned pair whose
     template token is a bare variable, is one name of title-case words together with the
@@ -5191,7 +5205,22 @@ def _name_extent(
         return True, False
     if after_ok and _title_name(toks[prev_j + 1 : j + 1], tpl[i], particles):
         return False, True
+    if capitals and before_ok and _sentence_words_around(tpl, prev_i, i) and _title_name(toks[prev_j:j], tpl[prev_i], capitals=True):
+        return True, False
+    if capitals and after_ok and _sentence_words_around(tpl, i, i + 1) and _title_name(toks[prev_j + 1 : j + 1], tpl[i], capitals=True):
+        return False, True
     return None
+
+
+def _sentence_words_around(tpl: tuple[str, ...], start: int, end: int) -> bool:
+    """The template's tokens right before ``start`` and at ``end`` are plain words of a
+    sentence, the one after in lower case: a place between them is an argument the sentence
+    prints ("fetching <*> data", "Fetching <*> data"), not a console's wording in capitals
+    beside a header's values."""
+    return (
+        start > 0 and end < len(tpl)
+        and bool(_WORD_BEFORE_ARGUMENT.match(tpl[start - 1]) and _WORD_AFTER_ARGUMENT.match(tpl[end]))
+    )
 
 
 def _gaps_of(c: _Cluster) -> tuple[int, ...]:
@@ -5204,7 +5233,7 @@ def _gapped_merge(
     trailing_clauses: bool = False, digit_names: bool = False,
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
     value_units: bool = False, name_words: bool = False, name_particles: bool = False, enclosing_values: bool = False,
-    header_groups: bool = False, titled_texts: bool = False, byte_runs: bool = False,
+    header_groups: bool = False, titled_texts: bool = False, byte_runs: bool = False, name_capitals: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -5259,6 +5288,7 @@ def _gapped_merge(
                     tpl, gaps, toks, ends, k, prev_i, prev_j,
                     len(out) - 1 - new_gaps[-1] if new_gaps else _ENCLOSED_TOKENS + 2, value_units,
                     enclosed_values, name_words, name_particles, enclosing_values, header_groups, titled_texts,
+                    name_capitals,
                 ) if enclosed_values or name_words or titled_texts else None
                 if ext is None:
                     return None
@@ -6557,6 +6587,7 @@ class TemplateEngine:
             self._gapped_value_pair(), config.gapped_enclosed_values, config.gapped_value_units,
             config.gapped_name_words, config.gapped_name_particles, config.gapped_enclosing_values,
             config.gapped_header_groups, config.gapped_titled_texts, config.gapped_byte_runs,
+            config.gapped_name_words and config.sentence_capital_names,
         )
 
     def _gapped_value_pair(self) -> Callable[[tuple[str, ...], int, str, str], bool] | None:
