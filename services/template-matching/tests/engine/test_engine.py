@@ -4478,7 +4478,8 @@ def test_a_severity_printed_in_one_letter_is_no_label() -> None:
     assert _announced_templates(lines) == [
         "I: Received Echo Response (Success)", "I: Received Store Request (MsgID <*>, CT)",
         "I: Sending Echo Response (Success)", "I: Sending Store Request (MsgID <*>, CT)"]
-    assert _announced_templates(lines, letter_severities=False) == [
+    # (pass 36e's rule keeps the verbs apart by itself: the pair alternates in another frame)
+    assert _announced_templates(lines, letter_severities=False, pairs_at_one_place=False) == [
         "I: <*> Echo Response (Success)", "I: <*> Store Request (MsgID <*>, CT)"]
 
     from template_matching.engine.core import _after_label_word
@@ -6288,3 +6289,67 @@ def test_span_cuts_that_keep_a_word_texts_of_a_label_or_code_and_keyword_variant
     logins = [f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {r.choice(['Accepted', 'Failed'])} login for user u{r.randint(1, 9)}"
               for i in range(30)]
     assert len(_templates_of(logins)) == len(_templates_of(logins, span_cuts_keep_a_message_word=False)) == 2
+
+
+# ----------------------- capitalised pairs printed at another place by other statements (pass 36e)
+
+
+def _tape_robot(ops: tuple[str, str]) -> list[str]:
+    # an invented tape robot's replies: each operation's pending reply is a statement, and a
+    # final reply of the operation prints its name one place further on
+    lines = []
+    for i in range(12):
+        op = ops[i % 2]
+        lines.append(f"I: Received {op} Reply {20 + i} (Pending)")
+        if i % 3 == 0:
+            lines.append(f"I: Received Final {op} Reply (Done)")
+    return lines
+
+
+def test_capitalised_words_alternating_at_another_place_are_no_value_pair() -> None:
+    lines = _tape_robot(("Mount", "Eject"))
+    on = _templates_of(lines)
+    assert len(on) == 4 and not any("<*> Reply" in t for t in on)
+    # flag off: the pair alternating in the final replies made both places values
+    assert sorted(_templates_of(lines, pairs_at_one_place=False)) == [
+        "I: Received <*> Reply <*> (Pending)",
+        "I: Received Final <*> Reply (Done)",
+    ]
+
+
+def test_pairs_at_one_place_lower_case_pairs_and_keyword_variants_are_as_before() -> None:
+    from template_matching.engine.core import _capitalised_pair
+
+    assert _capitalised_pair(("I:", "Received", "Mount", "Reply"), 2, ("Mount", "Eject"))
+    assert _capitalised_pair(("I:", "Sub-Association", "Release"), 1, ("Sub-Association", "Association"))
+    assert _capitalised_pair(('"msg":', '"TapeSync', "Import", "[id=<*>]"), 2, ("Import", "Export"))
+    # words in capitals, words with digits, lower-case words, no capitalised word beside
+    assert not _capitalised_pair(("<*>", "AM", "Sync", "done"), 1, ("AM", "PM"))
+    assert not _capitalised_pair(("a", "Node7", "Up"), 1, ("Node7", "Node9"))
+    assert not _capitalised_pair(("Received", "mount", "Reply"), 1, ("mount", "eject"))
+    assert not _capitalised_pair(("blocking", "GC", "Alloc"), 2, ("Alloc", "Explicit"))
+    # capitalised names alternating at the same place of two statements are values
+    users = []
+    for i in range(8):
+        user = ("Alice", "Bob")[i % 2]
+        users.append(f"2026-11-05 09:1{i}:0{i} authd[{300 + i}]: session opened for User {user}")
+        users.append(f"2026-11-05 09:1{i}:3{i} authd[{300 + i}]: session closed for User {user}")
+    assert len(_templates_of(users)) == 2
+    assert _templates_of(users) == _templates_of(users, pairs_at_one_place=False)
+    # so are names printed between the same words by a statement of another shape
+    banners = []
+    for i in range(8):
+        edition = ("Gold", "Silver")[i % 2]
+        banners.append(f"Vaultkeeper {edition} Edition 4.{i} by Examplesoft")
+        banners.append(f"2026-11-05 09:1{i}:0{i} INFO boot : Vaultkeeper {edition} Edition 4.{i} by Examplesoft")
+    assert _templates_of(banners) == _templates_of(banners, pairs_at_one_place=False)
+    # lower-case words alternating at another place are values, as before
+    lower = _tape_robot(("mount", "eject"))
+    assert _templates_of(lower) == _templates_of(lower, pairs_at_one_place=False)
+    # keyword variants stay two
+    outcomes = [
+        f"2026-11-05 09:1{i}:0{i} gate: {w} login for u{i} from 10.1.0.{i}"
+        for i, w in enumerate(["Accepted", "Failed", "Accepted", "Failed"])
+    ]
+    assert len(_templates_of(outcomes)) == 2
+    assert len(_templates_of(outcomes, pairs_at_one_place=False)) == 2

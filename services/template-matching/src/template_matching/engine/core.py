@@ -683,6 +683,13 @@ class EngineConfig:
     # the statement's verb, so a pair alternating there is no value the pair's other
     # statements vouch for (see _head_after_level; pass 34d)
     heads_after_level: bool = True
+    # two capitalised words in a title ("Received Find Response") that alternate in another
+    # template vouch for each other as values only at one place: the same place of a template
+    # of the same length, or between the same tokens ("Flyway <*> Edition"); printed in
+    # another frame ("Received Final Find Response (Success)" / "Received Find Response <n>
+    # (Pending)") they are the program's names of its own operations, each a statement's word
+    # (see _capitalised_pair, _pair_at_one_place; pass 36e)
+    pairs_at_one_place: bool = True
     # a whole quoted text with no key, opening the message after the header and followed by
     # the line's key=value fields, is the statement (klog's structured '"msg" key="v"'):
     # two such texts are never one span value (see _message_before_fields; pass 31d)
@@ -870,6 +877,35 @@ class _Siblings:
         self.evident = False
         self.values: set[str] = set()
         self.members: list[_Cluster] = []
+
+
+def _pair_at_one_place(first: _Siblings, group: _Siblings) -> bool:
+    """Whether two sibling groups hold their words at one place: the same place of templates
+    of one length, or between the same tokens ("Flyway <*> Edition" in two statements), the
+    frame a value is printed in (a group whose templates all merged away counts as one)."""
+    if not first.members or not group.members:
+        return True
+    a, b = first.members[0].tokens, group.members[0].tokens
+    if first.pos == group.pos and len(a) == len(b):
+        return True
+    return _beside(a, first.pos) == _beside(b, group.pos)
+
+
+def _beside(tokens: tuple[str, ...], pos: int) -> tuple[str, str]:
+    return (tokens[pos - 1] if pos else "", tokens[pos + 1] if pos + 1 < len(tokens) else "")
+
+
+_TITLE_PARTS = re.compile(r"^[A-Z][a-z]+(?:-?[A-Z]?[a-z]+)*$")
+
+
+def _capitalised_pair(tokens: tuple[str, ...], pos: int, pair: tuple[str, str]) -> bool:
+    """Whether both words are capitalised words of letters (``Find``, ``Sub-Association``,
+    ``SecretSync``; not ``AM`` or ``GC``) and a capitalised word of the template stands
+    right beside them: a title of several words ("Received Find Response")."""
+    if not all(_TITLE_PARTS.match(w) for w in pair):
+        return False
+    beside = [tokens[j].strip(_QUOTES + "{[(,") for j in (pos - 1, pos + 1) if 0 <= j < len(tokens)]
+    return any(_TITLE_PARTS.match(w) for w in beside)
 
 
 class _TemplateTokens:
@@ -7014,6 +7050,13 @@ class TemplateEngine:
                 continue  # so does each part, and each verb opening a message
             key = (other, word) if other < word else (word, other)
             first = pairs.setdefault(key, group)
+            if (
+                first is not group
+                and self.config.pairs_at_one_place
+                and _capitalised_pair(group.members[0].tokens, group.pos, (other, word))
+                and not _pair_at_one_place(first, group)
+            ):
+                continue
             if first is not group:
                 seen = True
                 if not first.evident:
