@@ -2288,9 +2288,11 @@ def test_a_variable_length_template_never_loses_its_last_literal_word() -> None:
 
 def test_the_collapse_into_a_template_of_punctuation_alone_without_the_guards() -> None:
     # (whole_message_runs off too: pass 17b's header guard keeps coturn's statements apart;
-    # span_keeps_a_message_word off: pass 33a's guard reads the severity as no word either)
+    # span_keeps_a_message_word off: pass 33a's guard reads the severity as no word either;
+    # records_kept off: pass 36a's guard reads coturn's key=value fields as no free text)
     off = EngineConfig(
-        keep_a_word=False, prose_tails=False, json_apart=False, whole_message_runs=False, span_keeps_a_message_word=False
+        keep_a_word=False, prose_tails=False, json_apart=False, whole_message_runs=False, span_keeps_a_message_word=False,
+        records_kept=False,
     )
     engine = TemplateEngine(off)
     got = [engine.assign(line) for line in _COLLAPSE_LINES]
@@ -2305,8 +2307,9 @@ def test_a_text_after_a_value_label_that_holds_fields_is_another_format() -> Non
     first, second = engine.assign(_COTURN_REFRESHED), engine.assign(_COTURN_PACKET)
     assert first[0] != second[0]
     assert second[1] == TemplateEngine().assign(_COTURN_PACKET)[1]
-    # (the header guard of pass 17b, whole_message_runs, keeps them apart on its own too)
-    off = TemplateEngine(EngineConfig(prose_tails=False, whole_message_runs=False))
+    # (the header guard of pass 17b, whole_message_runs, keeps them apart on its own too, and so
+    # does pass 36a's records_kept: the fields are a record, no free text)
+    off = TemplateEngine(EngineConfig(prose_tails=False, whole_message_runs=False, records_kept=False))
     assert off.assign(_COTURN_REFRESHED)[0] == off.assign(_COTURN_PACKET)[0]
 
 
@@ -2428,9 +2431,11 @@ def test_a_token_of_several_values_absorbs_only_the_tokens_it_fits() -> None:
 def test_a_json_record_never_joins_a_template_that_is_not_one() -> None:
     # on its own (the other two guards off) the JSON guard stops the collapse at its first step:
     # '{"timestamp":' fits the span's '<*>:', and the record's first value its word's place
-    engine = TemplateEngine(EngineConfig(keep_a_word=False, prose_tails=False, whole_message_runs=False))
+    engine = TemplateEngine(
+        EngineConfig(keep_a_word=False, prose_tails=False, whole_message_runs=False, records_kept=False)
+    )
     got = [engine.assign(line) for line in _COLLAPSE_LINES]
-    assert got[1][0] == got[0][0]  # (the coturn lines still join without the prose and header guards)
+    assert got[1][0] == got[0][0]  # (the coturn lines still join without the prose, header and record guards)
     assert got[2][0] != got[0][0] and got[2][1] == TemplateEngine().assign(_MATTERMOST_JSON)[1]
     assert got[3][0] != got[0][0]
 
@@ -5301,6 +5306,56 @@ def test_quoted_messages_before_fields_are_two_statements(order: int) -> None:
     # a field printed by one of the two statements only (an error text) changes nothing
     texts = (("51", "opened ledger shard"), ("93", 'shard compaction failed" err="no space left on device'))
     assert len(_one_stream(_ledger_lines(texts)[::order])) == 2
+
+
+def _dropped_lines(reasons: list[str]) -> tuple[str, ...]:
+    # an invented gateway prints why it dropped a packet: a record of the packet's fields, or
+    # a text of its own
+    return tuple(f"2026-05-01 10:00:0{i} gw-{i % 3} netd: packet dropped, reason: {r}" for i, r in enumerate(reasons))
+
+
+def test_a_record_of_fields_and_a_text_after_one_label_are_two_statements() -> None:
+    lines = _dropped_lines([
+        "IF=eth0 PEER=10.0.0.7 PORT=22 PROTO=tcp SIZE=60",
+        "IF=eth1 PEER=10.0.0.9 PORT=80 PROTO=tcp SIZE=52",
+        "rate limit exceeded on uplink",
+        "queue full",
+        "IF=eth2 PEER=10.0.0.4 PORT=443 PROTO=tcp SIZE=40",
+        "peer blocked by operator",
+    ])
+    assert _one_stream(lines, EngineConfig(records_kept=True)) == {
+        "<*> <*>:<*>:<*> gw-<*> netd: packet dropped, reason: <*>",
+        "<*> <*>:<*>:<*> gw-<*> netd: packet dropped, reason: IF=<*> PEER=<*> PORT=<*> PROTO=tcp SIZE=<*>",
+    }
+    # without the rule the span of the texts took the record's template and lines
+    assert _one_stream(lines, EngineConfig(records_kept=False)) == {
+        "<*> <*>:<*>:<*> gw-<*> netd: packet dropped, reason: <*>"
+    }
+
+
+def test_records_kept_leaves_flags_bracketed_arguments_texts_and_keyword_variants_as_before() -> None:
+    from template_matching.engine.core import _keyed_record, _run_over_record
+
+    head = ("<*>", "gw:")
+    record = (*head, "IF=<*>", "PEER=<*>", "DF", "PORT=<*>", "PROTO=tcp", "end")
+    # the same keys in the same order with flags set in one of them: one record (_flag_run)
+    assert not _run_over_record(record, (*head, "IF=<*>", "PEER=<*>", "PORT=<*>", "PROTO=tcp", "ACK", "end"), 2, 1)
+    # a record against a text, or against a record of other keys: two statements
+    assert _run_over_record(record, (*head, "queue", "full", "end"), 2, 1)
+    assert _run_over_record(record, (*head, "IF=<*>", "TYPE=<*>", "CODE=<*>", "end"), 2, 1)
+    assert _run_over_record(record, (*head, "[GUARD", "DENY]", "IF=<*>", "PEER=<*>", "DF", "PORT=<*>", "PROTO=tcp", "end"), 2, 1)
+    # texts alone, and an argument list inside brackets, are no record
+    assert not _run_over_record((*head, "rate", "limit", "end"), (*head, "queue", "full", "end"), 2, 1)
+    assert not _keyed_record(("(argument:", "a=<*>", "b=<*>", "c=<*>", "d=<*>)"))
+    # numbered keys are a list's items (an audit record's arguments), not a record's fields
+    assert not _keyed_record(("argc=<*>", 'a0="ls"', 'a1="-l"', 'a2="<*>"'))
+    # nor are attributes inside a quoted document
+    assert not _keyed_record(('"<?xml', "version='1.0'", "encoding='UTF-8'", "standalone='yes'?>"))
+    assert _keyed_record(("[<*>]", "IF=<*>", "PEER=<*>", "PORT=<*>"))
+    logins = [f"2026-05-01 10:00:0{i} gate: {w} login for u{i} IF=eth{i} PEER=10.0.0.{i} PORT=22"
+              for i, w in enumerate(["Accepted", "Failed"] * 2)]
+    for config in (EngineConfig(records_kept=True), EngineConfig(records_kept=False)):
+        assert len(_one_stream(tuple(logins), config)) == 2
 
 
 def test_a_quoted_argument_after_a_word_stays_one_value() -> None:

@@ -694,6 +694,13 @@ class EngineConfig:
     # the line's key=value fields, is the statement (klog's structured '"msg" key="v"'):
     # two such texts are never one span value (see _message_before_fields; pass 31d)
     messages_before_fields: bool = True
+    # a span's run that is a record of key=value fields (three or more, half its tokens or
+    # more: netfilter's "IN=<*> OUT= MAC=<*> SRC=<*> ...") is no free text: the keys are the
+    # statement's words, printed in the same places each time, so a text against such a
+    # record, or records that differ by more than the flags set in them (_flag_run's "DF",
+    # "ACK PSH"), are two statements, not one value (see _run_over_record; pass 36a: measured,
+    # not merged — lower on TestingPlatform before the quoted-text fix, see the decision record)
+    records_kept: bool = False
     # a header printed as "|"-joined fields with no space before the message (NLog's
     # "<time>|Info|Service|Episode search ...", Open vSwitch's "<time>|<n>|bridge|INFO|bridge
     # ...") glues the message's first word to the header's masked time: that word is the
@@ -3378,6 +3385,38 @@ def _message_before_fields(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, 
     a = _opening_message(tpl[p : len(tpl) - s])
     b = _opening_message(toks[p : len(toks) - s])
     return a is not None and b is not None and a != b
+
+
+def _keyed_record(run: tuple[str, ...]) -> bool:
+    """A run that is a record of key=value fields: three or more outside any bracket or quote
+    the run opens, half its tokens or more (a bracketed argument list, "(argument: "a=<*>
+    b=<*>")", or a quoted document, '"<?xml version='1.0' encoding='UTF-8'', is one value
+    printed in the text, not the line's record). Numbered keys ("a0=", "a1=", an audit
+    record's arguments) are a list's items, printed as many times as it has."""
+    depth = keyed = 0
+    quoted = False
+    for t in run:
+        if depth == 0 and not quoted and _FIELD_KEY.match(t) and not _NUMBERED_KEY.match(t):
+            keyed += 1
+        depth = max(0, depth + sum(map(t.count, "([{")) - sum(map(t.count, ")]}")))
+        quoted ^= t.count('"') % 2 == 1
+    return keyed >= 3 and 2 * keyed >= len(run)
+
+
+def _run_over_record(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """One of the runs a span cut found is a record of key=value fields (_keyed_record), and
+    the two runs are not the same keys in the same order with flags set among them ("ID=<*>
+    DF PROTO=TCP" / "ID=<*> PROTO=TCP", _flag_run's case): a text against a record, or two
+    records of other keys or other words, are two statements, not one value."""
+    mt, ml = tpl[p : len(tpl) - s], toks[p : len(toks) - s]
+    if not (_keyed_record(mt) or _keyed_record(ml)):
+        return False
+    keys = []
+    for run in (mt, ml):
+        if not all(_FIELD_KEY.match(t) or _FLAG.match(t) for t in run):
+            return True
+        keys.append([t[: t.index("=")] for t in run if "=" in t])
+    return keys[0] != keys[1]
 
 
 # a plain word of a sentence: lower-case or capitalised letters (no code, no value)
@@ -6195,7 +6234,7 @@ class TemplateEngine:
             assert p is not None
             ct = c.tokens
             ns = len(ct) - p - 1
-            if n < p + ns + 1:
+            if n < p + ns + 1 or self._record_against_span(c, toks):
                 continue
             delimiter = self._leading_delimiters.get(c.seq)
             if delimiter is not None and delimiter in toks[p : n - ns]:
@@ -6335,6 +6374,8 @@ class TemplateEngine:
             return None
         if cut is not None and config.messages_before_fields and _message_before_fields(tpl, toks, *cut):
             return None
+        if cut is not None and config.records_kept and _run_over_record(tpl, toks, *cut):
+            return None
         return cut
 
     def _learn_span(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
@@ -6465,12 +6506,13 @@ class TemplateEngine:
         # the template becomes the variable-length one (it keeps its cluster number, so
         # lines already answered with it follow the new template)
         old_ids = [c.template_id]
+        origin = c.tokens
         self._detach_fixed(c)
         c.span = p
         c._set_tokens(tokens)
         self._spans.append(c)
         self._register_span(c)
-        old_ids += self._absorb_into_span(c)
+        old_ids += self._absorb_into_span(c, origin)
         return old_ids
 
     def _span_after_change(self, c: _Cluster) -> list[str]:
@@ -6822,8 +6864,9 @@ class TemplateEngine:
         empty = _EMPTY if len(toks) >= _RECORD_FIELDS else frozenset()
         return sum(1 for t in toks if VAR in t or t in empty) >= share * len(toks)
 
-    def _absorb_into_span(self, c: _Cluster) -> list[str]:
-        """Merge into a new variable-length template every fixed template it covers."""
+    def _absorb_into_span(self, c: _Cluster, origin: tuple[str, ...] | None = None) -> list[str]:
+        """Merge into a new variable-length template every fixed template it covers
+        (``origin``: the fixed template it was just made from, when not yet recorded)."""
         p = c.span
         assert p is not None
         ct = c.tokens
@@ -6834,9 +6877,24 @@ class TemplateEngine:
                 continue
             for s in list(b.clusters):
                 st = s.tokens
-                if _covers(ct[:p], st[:p]) and (not ns or _covers(ct[p + 1 :], st[n - ns :])):
+                if (
+                    _covers(ct[:p], st[:p]) and (not ns or _covers(ct[p + 1 :], st[n - ns :]))
+                    and not self._record_against_span(c, st, origin)
+                ):
                     gone.append(self._fold(b, s, c))
         return gone
+
+    def _record_against_span(self, c: _Cluster, toks: tuple[str, ...], origin: tuple[str, ...] | None = None) -> bool:
+        """The line's value at a span's place and the value of the fixed template the span
+        was made from (``origin``, else the one recorded) are a record of key=value fields and
+        a text, or records of other keys (_run_over_record): a span made from texts does not
+        take a record, nor one made from a record another record's lines."""
+        origin = origin or self._span_origins.get(c.seq)
+        p = c.span
+        if not self.config.records_kept or origin is None or p is None:
+            return False
+        ns = len(c.tokens) - p - 1
+        return len(origin) >= p + ns and len(toks) >= p + ns and _run_over_record(origin, toks, p, ns)
 
     def _pair_is_values(self, a: str, t: str) -> bool:
         """Evidence from the two words alone that they are values of one field: both shaped
