@@ -3599,12 +3599,15 @@ def test_a_sibling_merge_never_leaves_a_template_without_a_word_of_its_own() -> 
     lines = [f"2026-03-01 10:00:0{i},120 p=4411 u=ops n=deployer | {s}: [10.0.1.{i}]" for i, s in enumerate(statuses)]
     got = _templates_of(lines)
     assert len(got) == 5 and all("| <*>:" not in t for t in got)
-    assert _templates_of(lines, siblings_keep_a_word=False) == ["<*> <*>:<*>:<*>,<*> p=<*> u=ops n=deployer | <*>: [<*>]"]
+    # (sibling_groups_keep_a_word, pass 36f, asks the same of the group's merge: off too)
+    assert _templates_of(lines, siblings_keep_a_word=False, sibling_groups_keep_a_word=False) == [
+        "<*> <*>:<*>:<*>,<*> p=<*> u=ops n=deployer | <*>: [<*>]"]
     # a package manager's status log: the action among values ("<none>" is a value, not a word)
     actions = ["unpack", "configure", "remove", "purge", "trigproc", "configure"]
     lines = [f"2026-03-01 09:5{i}:55 {a} zlib1g:amd64 1:1.3.dfsg-3 <none>" for i, a in enumerate(actions)]
     assert len(_templates_of(lines)) == 5
-    assert _templates_of(lines, siblings_keep_a_word=False) == ["<*> <*>:<*>:<*> <*> zlib1g:amd64 <*>:<*> <none>"]
+    assert _templates_of(lines, siblings_keep_a_word=False, sibling_groups_keep_a_word=False) == [
+        "<*> <*>:<*>:<*> <*> zlib1g:amd64 <*>:<*> <none>"]
     # a request method is a field of the request line, and a program's tag names the statement:
     # both still merge
     reqs = [f"1764806400.{i}    12 10.0.4.2{i} TCP_MISS/200 512 {m} http://shop.example/{i} - DIRECT/10.0.0.1 text/html"
@@ -3613,6 +3616,77 @@ def test_a_sibling_merge_never_leaves_a_template_without_a_word_of_its_own() -> 
     results = [f"Mar  1 10:00:0{i} mx1 dmarcd[815]: 82C9E17A1{i}: shop{i}.example {r}"
                for i, r in enumerate(["none", "pass", "fail", "quarantine", "reject", "softfail"])]
     assert len(_templates_of(results)) == 1
+
+
+# a shader compiler daemon's trace (invented): "-->" / "<--" messages, its PID and its argv
+_SHADERD_LINES = [
+    "V[10:00:00.100] --> shader/engine.compileStatus",
+    "V[10:00:00.200] <-- shader/didSave",
+    "V[10:00:00.300] <-- shader/linkProgram/partial(7)",
+    "V[10:00:00.500] --> $/progress",
+    "V[10:00:00.600] PID: 4411",
+    "V[10:00:00.700] argv[3]: --header-style=none",
+    "V[10:00:00.800] argv[2]: --lint",
+    "V[10:00:00.900] argv[0]: /opt/shaderd/bin/shaderd",
+    "V[10:00:01.000] --> shader/engine.compileStatus",
+    "V[10:00:01.100] PID: 4412",
+]
+
+# a tunnel broker printing a one-letter severity (invented); the router's own log prints
+# "Teardown" / "Reset" at one place, so the pair alternates elsewhere
+_TUNNEL_LINES = [
+    "T: Tunnel Acknowledged (Max Frame: 4096)",
+    "T: Sub-Tunnel Acknowledged (Max Frame: 8192)",
+    "T: Sub-Tunnel Teardown",
+    "T: Tunnel Teardown",
+    "T: Tunnel Acknowledged (Max Frame: 8192)",
+    "T: Requesting Tunnel",
+    "T: Dropping Tunnel",
+    "T: Tunnel Accepted",
+    "I1203 10:00:00.100200 GW-1 router.cc:311] Tunnel Teardown",
+    "I1203 10:00:01.100200 GW-2 router.cc:318] Tunnel Reset",
+    "T: Tunnel Reset",
+    "T: Sub-Tunnel Accepted",
+    "T: Tunnel Reset",
+    "T: Requesting Tunnel",
+]
+
+
+def test_a_sibling_group_keeps_a_word_in_the_template_the_whole_group_makes() -> None:
+    # (sibling_groups_keep_a_word is off by default: measured, not merged; the tests turn it on)
+    # the record rule marks the label group ("-->" / "PID:" / "argv[<*>]:") evident once
+    # "argv[<*>]: <*>" holds values at most places; each pair kept a word by the line's own
+    # template, but the group's merge takes every member's variables: "V[<*>] <*> <*>" names
+    # nothing and takes every two-token message (pass 36f)
+    got = _templates_of(_SHADERD_LINES, sibling_groups_keep_a_word=True)
+    assert got == ["V[<*>:<*>:<*>] --> <*>", "V[<*>:<*>:<*>] <-- shader/<*>", "V[<*>:<*>:<*>] PID: <*>",
+                   "V[<*>:<*>:<*>] argv[<*>]: <*>"]
+    assert _templates_of(_SHADERD_LINES, sibling_groups_keep_a_word=False) == ["V[<*>:<*>:<*>] <*> <*>"]
+    # a member's variable elsewhere: "T: <*> Teardown" beside "T: Tunnel Reset" merged into
+    # "T: <*> <*>", every two-word statement after the severity letter
+    got = _templates_of(_TUNNEL_LINES, sibling_groups_keep_a_word=True)
+    assert "T: <*> <*>" not in got
+    assert {"T: <*> Teardown", "T: <*> Accepted", "T: Tunnel Reset", "T: Requesting Tunnel"} <= set(got)
+    assert "T: <*> <*>" in _templates_of(_TUNNEL_LINES, sibling_groups_keep_a_word=False)
+
+
+def test_sibling_groups_that_keep_a_word_still_merge_and_keyword_variants_stay_apart() -> None:
+    # a word of the statement left after the merge: the group's values are values
+    names = ["alpha", "bravo", "charlie", "delta", "echo", "alpha"]
+    lines = [f"T: Tunnel to {n} up after {i} retries" for i, n in enumerate(names)]
+    assert _templates_of(lines, sibling_groups_keep_a_word=True) == ["T: Tunnel to <*> up after <*> retries"]
+    # members with a value elsewhere (the port), the statement's words kept
+    lines = [f"T: Tunnel {n} up on port {4000 + i}" for i, n in enumerate(names)]
+    assert _templates_of(lines, sibling_groups_keep_a_word=True) == ["T: Tunnel <*> up on port <*>"]
+    # labels in lower case name a component (second version, lower_labels_name_values): they merge
+    names = ["gateway", "auth", "billing", "search-ui", "gateway", "auth", "billing", "search-ui", "reports", "gateway"]
+    lines = [f"{n}: http://127.0.0.1:{3000 + i}/..." for i, n in enumerate(names)]
+    assert _templates_of(lines, sibling_groups_keep_a_word=True) == ["<*>: http://<*>..."]
+    assert len(_templates_of(lines, sibling_groups_keep_a_word=True, lower_labels_name_values=False)) == 5
+    # keyword variants stay two statements
+    lines = ["T: Tunnel Accepted from 10.0.0.1", "T: Tunnel Failed from 10.0.0.2",
+             "T: Tunnel Accepted from 10.0.0.3", "T: Tunnel Failed from 10.0.0.4"]
+    assert len(_templates_of(lines, sibling_groups_keep_a_word=True)) == 2
 
 
 def test_plural_nouns_after_a_preposition_name_a_kind_not_an_argument() -> None:
@@ -3731,9 +3805,11 @@ def test_a_record_span_never_takes_its_syntax_for_a_field_value() -> None:
                                msg='fatal: [db1.lab.example.com]: FAILED! => {"changed": false, "msg": "Unable to start '
                                    'service haproxy: Job for haproxy.service failed"}')
     for line, kept in ((task, "TASK [haproxy : Render backends.cfg] ****"), (failed, "fatal: [<*>]: FAILED! =>")):
-        # the sibling merges of the first six lines keep their word with siblings_keep_a_word (pass 24a) and
-        # verb_forms ("changed:" / "skipping:", pass 25f), so no span forms; the span path is asked with them off
-        engine = TemplateEngine(EngineConfig(siblings_keep_a_word=False, verb_forms=False))
+        # the sibling merges of the first six lines keep their word with siblings_keep_a_word (pass 24a),
+        # sibling_groups_keep_a_word (pass 36f) and verb_forms ("changed:" / "skipping:", pass 25f), so no span
+        # forms; the span path is asked with them off
+        engine = TemplateEngine(EngineConfig(siblings_keep_a_word=False, sibling_groups_keep_a_word=False,
+                                             verb_forms=False))
         got = [engine.assign(x) for x in (*_PLAYBOOK_LINES, line)]
         # the label "<*>:" and the arrow "=>" are the span's syntax: the line is another statement
         assert got[-1][0] not in {c for c, _ in got[:-1]} and kept in got[-1][1]
@@ -3741,7 +3817,8 @@ def test_a_record_span_never_takes_its_syntax_for_a_field_value() -> None:
         merged = TemplateEngine()
         ids = [merged.assign(x)[0] for x in (*_PLAYBOOK_LINES, line)]
         assert ids[-1] not in ids[:-1]
-        before = TemplateEngine(EngineConfig(record_syntax_kept=False, siblings_keep_a_word=False, verb_forms=False))
+        before = TemplateEngine(EngineConfig(record_syntax_kept=False, siblings_keep_a_word=False,
+                                             sibling_groups_keep_a_word=False, verb_forms=False))
         old = [before.assign(x)[0] for x in (*_PLAYBOOK_LINES, line)]
         assert old[-1] == old[1]  # the record span took the label or the arrow as one more value
         assert before.current(old[-1])[2] in {"<*> <*>:<*>:<*>,<*> p=<*> u=<*> n=ansible | <*> [<*> <*> <*>",

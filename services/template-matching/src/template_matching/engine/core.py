@@ -357,6 +357,16 @@ class EngineConfig:
     # ("<date> configure <pkg> <ver>" / "remove ...") is the only word of its statement
     # (see _sibling_loses_last_word; pass 24a)
     siblings_keep_a_word: bool = True
+    # ... asked of the template the whole group would make, not of the line's template alone:
+    # a member's variable elsewhere ("I: <*> Received" beside "I: Association Aborted") or a
+    # member whose only word is the one that differs ("PID: <*>" beside "--> <*>") leaves the
+    # merged template naming nothing though each pair kept a word (see _group_loses_last_word;
+    # pass 36f: measured, not merged, off by default: its first version lowered two read
+    # corpora, whose members were labels in lower case, a component's or a metric's name)
+    sibling_groups_keep_a_word: bool = False
+    # ... except where every word of the group is a label in lower case (pass 36f, second
+    # version: measured only in part, see the decision record)
+    lower_labels_name_values: bool = True
     # nor does the record rule (most tokens hold values, so a differing word is one more field)
     # merge the lines of two programs (their syslog tags differ) into a template that names
     # nothing but its severity: the program's tag and its message's first word were then taken
@@ -6006,6 +6016,34 @@ class TemplateEngine:
         # word of its own does; a header's key=value fields and its severity are the logger's
         return not (_own_word(rest) or any(_PROGRAM_TAG.match(t) for t in rest))
 
+    def _group_loses_last_word(self, group: _Siblings, pos: int, toks: tuple[str, ...]) -> bool:
+        """The sibling group would merge at ``pos`` (with the line ``toks``) into a template that
+        names nothing but its severity, though a member or the line prints a word of its own:
+        _sibling_loses_last_word asks the line's template and one line, but the merge takes
+        every member's variables too, so dcmtk's ``I: <*> Received`` / ``I: <*> Release``
+        beside ``I: Association Aborted`` made ``I: <*> <*>``, and clangd's ``PID: <*>`` /
+        ``argv[<*>]: <*>`` beside ``--> <*>`` (no word of its own) made ``I[<*>] <*> <*>``;
+        either then takes every two-token message of its program. The merged template is
+        what must keep a word (pass 36f)."""
+        if not self.config.sibling_groups_keep_a_word:
+            return False
+        if self.config.lower_labels_name_values and all(
+            w.endswith(":") and w.lower() == w for w in (*group.values, toks[pos])
+        ):
+            # labels in lower case ("api:" / "kv-explorer:", "http_req_waiting....:") name a
+            # component or a metric, the value the statement prints its line for
+            return False
+        members = [m.tokens for m in group.members if m.merged_into is None]
+        if not (_own_word(toks) or any(_own_word(t) for t in members)):
+            return False
+        if any(_request_method(t, toks, [pos]) for t in members):
+            return False  # a request's method (see _sibling_loses_last_word)
+        merged = toks
+        for t in members:
+            merged = tuple(a if a == b else _merge_token(a, b) for a, b in zip(merged, t, strict=True))
+        rest = merged[:pos] + merged[pos + 1 :]
+        return not (_own_word(rest) or any(_PROGRAM_TAG.match(t) for t in rest))
+
     def _record_loses_last_word(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
         """The record rule (most tokens hold values, so one or two differing words are more
         field values) would merge a template and a line printed by two programs (their syslog
@@ -6029,10 +6067,13 @@ class TemplateEngine:
         c = b.lookup(toks)
         if c is not None:
             group = _due_group(c)
-            if group is not None and any(
-                self._sibling_loses_last_word(c.tokens, group.pos, m.tokens)
-                for m in group.members
-                if m.merged_into is None and m.tokens[group.pos] != c.tokens[group.pos]
+            if group is not None and (
+                any(
+                    self._sibling_loses_last_word(c.tokens, group.pos, m.tokens)
+                    for m in group.members
+                    if m.merged_into is None and m.tokens[group.pos] != c.tokens[group.pos]
+                )
+                or self._group_loses_last_word(group, group.pos, c.tokens)
             ):
                 # the merge would keep no word of the statements: they stay apart
                 group.evident = False
@@ -6135,7 +6176,7 @@ class TemplateEngine:
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
-            if self._sibling_loses_last_word(c.tokens, i, toks):
+            if self._sibling_loses_last_word(c.tokens, i, toks) or self._group_loses_last_word(group, i, toks):
                 # the merge would keep no word of the statements: a template of its own (the
                 # pair is still noted: two words alternating here vouch for templates that
                 # keep a word, "default: Job OK" / "low: Job OK")
