@@ -361,11 +361,10 @@ class EngineConfig:
     # a member's variable elsewhere ("I: <*> Received" beside "I: Association Aborted") or a
     # member whose only word is the one that differs ("PID: <*>" beside "--> <*>") leaves the
     # merged template naming nothing though each pair kept a word (see _group_loses_last_word;
-    # pass 36f: measured, not merged, off by default: its first version lowered two read
-    # corpora, whose members were labels in lower case, a component's or a metric's name)
-    sibling_groups_keep_a_word: bool = False
-    # ... except where every word of the group is a label in lower case (pass 36f, second
-    # version: measured only in part, see the decision record)
+    # pass 36f)
+    sibling_groups_keep_a_word: bool = True
+    # ... except where every word of the group is a label in lower case, a component's or a
+    # metric's name (pass 36f's second version: its first lowered two read corpora so)
     lower_labels_name_values: bool = True
     # nor does the record rule (most tokens hold values, so a differing word is one more field)
     # merge the lines of two programs (their syslog tags differ) into a template that names
@@ -708,9 +707,9 @@ class EngineConfig:
     # more: netfilter's "IN=<*> OUT= MAC=<*> SRC=<*> ...") is no free text: the keys are the
     # statement's words, printed in the same places each time, so a text against such a
     # record, or records that differ by more than the flags set in them (_flag_run's "DF",
-    # "ACK PSH"), are two statements, not one value (see _run_over_record; pass 36a: measured,
-    # not merged — lower on TestingPlatform before the quoted-text fix, see the decision record)
-    records_kept: bool = False
+    # "ACK PSH"), are two statements, not one value; keys inside a quoted text (an XML
+    # document's attributes) are no record (see _run_over_record; pass 36a)
+    records_kept: bool = True
     # a header printed as "|"-joined fields with no space before the message (NLog's
     # "<time>|Info|Service|Episode search ...", Open vSwitch's "<time>|<n>|bridge|INFO|bridge
     # ...") glues the message's first word to the header's masked time: that word is the
