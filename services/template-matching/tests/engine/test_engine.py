@@ -6190,3 +6190,51 @@ def test_texts_without_an_option_and_keyword_variants_stay_apart() -> None:
     tagged = (("host", "agentd[<*>]:", "Opened", "session", "for", "x"), ("host", "agentd[<*>]:", "Loaded", "(runner", "--mode=user)"))
     assert _command_line(*tagged, vary) is None
     assert _command_line(("run:", "Started", "-q", "a"), ("run:", "Stopped", "--all"), vary) is None
+
+
+# pass 36d's rule is off by default (measured, not merged): its tests turn it on
+_DESCRIBED = EngineConfig(described_names=True)
+
+
+def _unit_lines(units: tuple[tuple[str, str], ...], verb: str = "Started") -> tuple[str, ...]:
+    return tuple(f"Dec 07 08:1{i}:00 gw systemd[1]: {verb} {u} - {d}." for i, (u, d) in enumerate(units))
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_names_description_after_a_lone_dash_is_one_value(order: int) -> None:
+    units = (
+        ("pkg2d.service", "pkgd"),
+        ("mirror-sync.service", "Mirror Sync Agent"),
+        ("tempmon.service", "Temperature monitor for rack sensors"),
+        ("pkg2d.service", "pkgd"),
+    )[::order]
+    assert len(_one_stream(_unit_lines(units), _DESCRIBED)) == 1
+    assert len(_one_stream(_unit_lines(units), EngineConfig(described_names=False))) == 3
+    # a code's description closing before a field
+    codecs = tuple(
+        f"2026-12-07 08:2{i}:00 INFO mediad: negotiated stream fmt=0x{i}f - {d} rate=48000"
+        for i, d in enumerate(("Lossless Audio Codec", "Opus", "Lossless Audio Codec", "Opus"))
+    )
+    assert len(_one_stream(codecs, _DESCRIBED)) == 1
+    assert len(_one_stream(codecs, EngineConfig(described_names=False))) == 2
+
+
+def test_texts_after_a_dash_that_names_no_description_stay_apart() -> None:
+    # the verb before the name differs: two statements, one template each
+    units = (("pkg2d.service", "pkgd"), ("mirror-sync.service", "Mirror Sync Agent"))
+    assert _one_stream(_unit_lines(units) + _unit_lines(units, "Stopped"), _DESCRIBED) == {
+        "<*>:<*>:<*> gw systemd[<*>]: Started <*> - <*>",
+        "<*>:<*>:<*> gw systemd[<*>]: Stopped <*> - <*>",
+    }
+    # a "-" after a header's logger opens the message: its words are the statement's
+    logger = (
+        "12:00:00.123 [main] INFO com.acme.Pool - Started pool with 5 workers",
+        "12:00:00.124 [main] INFO com.acme.Pool - Shutdown Complete",
+    ) * 2
+    assert len(_one_stream(logger, _DESCRIBED)) == 2
+    # a number before the "-" is no name: the texts after it are sentences of their own
+    jobs = (
+        "2026-12-07 08:10:00 WARN job 42 - Retrying in 5 s",
+        "2026-12-07 08:10:01 WARN job 43 - Giving up after three tries",
+    ) * 2
+    assert len(_one_stream(jobs, _DESCRIBED)) == 2

@@ -731,6 +731,12 @@ class EngineConfig:
     # option among its words, is one argument whatever its words and length, once the place
     # has shown tail_values texts (see _command_line; pass 35g)
     command_lines: bool = True
+    # a name's description after a "-" alone ("Started nftables.service - Netfilter Tables.",
+    # "<model> - Aqara Motion sensor (EndDevice)", "tsuid=<*> - Implicit VR Little Endian]")
+    # is one value of any length: a program prints a unit, a device or a code with the text
+    # its table holds for it (see _described_name_cut; pass 36d). Off: measured, not merged
+    # (MainframePlatform and WikiPlatform fell, Firewall's splits became an over-merge)
+    described_names: bool = False
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -4181,6 +4187,57 @@ def _sentence_error_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[in
     return p, s
 
 
+# a name or a code that a description follows: a value, or a token holding a digit or a mark
+# of a name ("nftables.service", "RTCGQ11LM", "cuid=<*>"), not a bracketed tag or a label
+_DESCRIBED_NAME = re.compile(r"^[^\[(<\"'].*[\d._=]")
+
+
+def _description_word(tok: str) -> bool:
+    """A token of a name's description: a word, a value, a "-" or a parenthesised word;
+    no field, label or quote (those are the statement's format, not a table's text)."""
+    return not (_is_pair(tok) or tok.endswith((":", "=")) or '"' in tok or "'" in tok or "`" in tok)
+
+
+def _described_name_cut(tpl: tuple[str, ...], toks: tuple[str, ...]) -> tuple[int, int] | None:
+    """(prefix, suffix) when the line and the template differ only in a run of another
+    length inside a name's description: a name or a value, a "-" alone, then words up to
+    the line's end, a field or a bracket ("Started <*> - Netfilter Tables." / "Started
+    crowdsec.service - Crowdsec agent.", "tsuid=<*> - Implicit VR Little Endian]"). The
+    name stands after a word of the message, and a description holds a capitalised word."""
+    p = _tail_start(tpl, toks)
+    if p is None or p < 2:
+        return None
+    nt, nl = len(tpl), len(toks)
+    s = _shared_suffix(tpl, toks, min(nt, nl) - p - 1)
+    # the "-" stands in the shared prefix, at most two words of the description before the run
+    n = p - 1
+    while n > 0 and tpl[n] != "-" and p - n < 4 and _description_word(tpl[n]):
+        n -= 1
+    if tpl[n] != "-" or toks[n] != "-":
+        return None
+    n -= 1
+    # one of the two prints the name itself (a masked number alone, "job <*> - ...", is no name)
+    if n < 1 or not any(_DESCRIBED_NAME.match(x) and not x.endswith((":", ",")) for x in (tpl[n], toks[n])):
+        return None
+    # the statement's own words stand before the name: a "-" after a header's logger or
+    # level ("[main] INFO c.a.Pool - ...", "<time> - app.db - ...") opens the message itself
+    if not any(_is_message_word(x) and x.strip("[]():").lower() not in _LEVEL_WORDS for x in tpl[:n]):
+        return None
+    described = tpl[n + 1 : nt - s], toks[n + 1 : nl - s]
+    if any(len(d) > 12 or not all(map(_description_word, d)) for d in described):
+        return None
+    if not any(any(c.isupper() for c in x) for d in described for x in d if VAR not in x):
+        return None
+    # the description goes on to the line's end, a field or a bracketed value
+    rest = tpl[nt - s :]
+    k = 0
+    while k < len(rest) and _description_word(rest[k]) and rest[k][:1] not in "([":
+        k += 1
+    if k < len(rest) and not (_is_pair(rest[k]) or rest[k].endswith("=") or rest[k][:1] in "(["):
+        return None
+    return p, s
+
+
 def _code_text(
     tpl: tuple[str, ...], toks: tuple[str, ...], texts_vary: Callable[[tuple[str, ...], tuple[str, ...], int], bool],
     status_text_case: bool = False, opening_codes_kept: bool = False,
@@ -6225,6 +6282,8 @@ class TemplateEngine:
             cut = _code_text(tpl, toks, self._code_texts_vary, config.status_text_case, config.opening_codes_kept)
         if cut is None and config.sentence_error_texts:
             cut = _sentence_error_cut(tpl, toks)
+        if cut is None and config.described_names:
+            cut = _described_name_cut(tpl, toks)
         if cut is not None and config.word_fields_kept and _takes_word_field(tpl, toks, *cut):
             return None
         if cut is not None and config.inner_phrases_kept and _phrase_inside(tpl, toks, *cut):
