@@ -6190,3 +6190,35 @@ def test_texts_without_an_option_and_keyword_variants_stay_apart() -> None:
     tagged = (("host", "agentd[<*>]:", "Opened", "session", "for", "x"), ("host", "agentd[<*>]:", "Loaded", "(runner", "--mode=user)"))
     assert _command_line(*tagged, vary) is None
     assert _command_line(("run:", "Started", "-q", "a"), ("run:", "Stopped", "--all"), vary) is None
+
+
+# ------------------------------------------------- the half of the day after a clock time (pass 36g)
+
+
+def test_the_half_of_the_day_after_a_clock_time_is_part_of_the_time() -> None:
+    # an invented editor plugin prints a twelve-hour clock in its header, then a name and a count
+    halves = ["PM", "AM", "PM", "AM", "AM"]
+    lines = [f"[Debug - {3 + i}:14:0{i} {h}] 2026/11/05 1{i}:14:0{i} index.Flush #{40 + i}" for i, h in enumerate(halves)]
+    assert len(_templates_of(lines, clock_meridians=True)) == 1
+    # flag off: the half of the day is the only word the two templates print, so they stay apart
+    assert len(_templates_of(lines, clock_meridians=False)) == 2
+    # a backup tool that prints the time with a zone after its half of the day, lower case too
+    backups = [f"backup of vol{i} done at {i + 1}:05:3{i} {h} UTC" for i, h in enumerate(["am", "pm", "am", "pm"])]
+    assert len(_templates_of(backups, clock_meridians=True)) == 1
+
+
+def test_words_after_a_clock_time_that_are_no_half_of_the_day_stay_apart() -> None:
+    from template_matching.engine.core import _clock_meridians
+
+    # keyword variants right after a clock time are two statements, the rule on or off
+    logins = [f"gate 0{i}:1{i}:2{i} {w} login for u{i}" for i, w in enumerate(["Accepted", "Failed"] * 2)]
+    assert len(_templates_of(logins, clock_meridians=True)) == 2
+    assert len(_templates_of(logins, clock_meridians=False)) == 2
+    assert _clock_meridians(("[Trace", "-", "<*>:<*>:<*>", "PM]"), 3, ("PM]", "AM]"))
+    assert _clock_meridians(("at", "9:05", "a.m."), 2, ("a.m.", "p.m."))
+    assert _clock_meridians(("since", "<*>:<*>:<*>,<*>", "AM"), 2, ("AM", "PM"))
+    # not after a clock time (a count, a word, the line's start), and not a half of the day
+    assert not _clock_meridians(("took", "<*>", "AM"), 2, ("AM", "PM"))
+    assert not _clock_meridians(("mode", "AM"), 1, ("AM", "PM"))
+    assert not _clock_meridians(("AM",), 0, ("AM", "PM"))
+    assert not _clock_meridians(("at", "<*>:<*>:<*>", "AM"), 2, ("AM", "UTC"))

@@ -231,6 +231,10 @@ class EngineConfig:
     # the name of a weekday or a month ("ON WEDNESDAY, DECEMBER 3" / "ON THURSDAY,", "Mon" /
     # "Tue") is a part of a printed date, a value whatever the program (see _date_names; pass 25d)
     date_names: bool = True
+    # the half of the day after a clock time ("9:21:27 PM]" / "AM]", "at 10:04 am UTC") is a
+    # part of the printed time, a value whatever the program (see _clock_meridians; pass 36g,
+    # measured, not merged: lower on a read corpus's records, so off)
+    clock_meridians: bool = False
     # a word glued to its key by ":" ("from:replica" / "from:dead", "key:orders" / "key:presence")
     # in a template whose other glued "key:" fields hold values ("vb:<*> ... seqno:<*>") is one
     # more field's value, as a word after a spaced "key:" separator is (pass 20b's
@@ -1954,6 +1958,20 @@ def _date_names(words: tuple[str, ...]) -> bool:
         if not core[:1].isupper() or core.lower() not in _DATE_NAMES:
             return False
     return True
+
+
+# a clock time, printed or masked, that a token ends with ("9:21:27", "<*>:<*>:<*>,<*>", "at=<*>:<*>")
+_CLOCK_END = re.compile(r"(?:\d{1,2}|<\*>):(?:\d{2}|<\*>)(?::(?:\d{2}|<\*>))?(?:[.,](?:\d+|<\*>))?$")
+_MERIDIANS = frozenset({"am", "pm"})
+
+
+def _clock_meridians(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """Whether the words, right after a clock time, are its half of the day ("9:21:27 PM]" /
+    "AM]", "at 4:05 a.m." / "p.m."): a twelve-hour clock prints them as part of the time, a
+    value, where a statement's keyword never stands."""
+    if i == 0 or _CLOCK_END.search(tokens[i - 1]) is None:
+        return False
+    return all(w.strip(_TRAIL + _LEAD + ")]}>").replace(".", "").lower() in _MERIDIANS for w in words)
 
 
 def _measure_unit(word: str) -> bool:
@@ -5862,6 +5880,8 @@ class TemplateEngine:
             return False
         if _request_method(tokens, line, [pos]):
             return False  # a request's method, a field of the request line (as in _learn_line)
+        if self.config.clock_meridians and _clock_meridians(tokens, pos, (tokens[pos], line[pos])):
+            return False  # the time's half of the day, no word of the statement's
         rest = tokens[:pos] + tokens[pos + 1 :]
         # a program's syslog tag ("opendmarc[<*>]:") names what printed the statement, as a
         # word of its own does; a header's key=value fields and its severity are the logger's
@@ -7067,6 +7087,8 @@ class TemplateEngine:
         ):
             return True
         if self.config.date_names and _date_names(words):
+            return True
+        if self.config.clock_meridians and _clock_meridians(group.members[0].tokens, group.pos, words):
             return True
         if self.config.glued_fields and _glued_field(
             group.members[0].tokens, group.pos, words, self.config.capital_participles
