@@ -5986,6 +5986,14 @@ class TemplateEngine:
             and (_names_statement(old) or _names_statement(line)) and not _label_or_code_text(old, line, p)
         )
 
+    def _cut_loses_a_word(self, tpl: tuple[str, ...], toks: tuple[str, ...], cut: tuple[int, int]) -> bool:
+        """The span the cut would make from ``tpl`` and ``toks`` loses the words that named a
+        statement (_loses_last_word) or names nothing but its severity though one of the two
+        named a word (_cut_loses_statement): both paths that cut a span from two lines
+        (_learn_span, _span_after_change) refuse it."""
+        new = _span_tokens(tpl, toks, *cut)
+        return self._loses_last_word(tpl, new) or self._cut_loses_statement(tpl, toks, cut[0], new)
+
     def _fixed_loses_last_word(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
         """A fixed-length template ``old`` and a line that each print a word alone would merge
         into ``new``, which names nothing but its severity: every word of both was taken for a
@@ -6471,10 +6479,8 @@ class TemplateEngine:
                 cut = self._configured_span_cut(c.tokens, toks)
                 if cut is None and self.config.bracket_groups:
                     cut = _bracket_group_cut(c.tokens, toks)
-            if cut is not None:
-                new = _span_tokens(c.tokens, toks, *cut)
-                if self._loses_last_word(c.tokens, new) or self._cut_loses_statement(c.tokens, toks, cut[0], new):
-                    continue
+            if cut is not None and self._cut_loses_a_word(c.tokens, toks, cut):
+                continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], -c.seq, c)
         if best is None:
@@ -6578,10 +6584,8 @@ class TemplateEngine:
             cut = self._configured_span_cut(ct, ot)
             if cut is None and self.config.bracket_groups:
                 cut = _bracket_group_cut(ct, ot)
-            if cut is not None:
-                new = _span_tokens(ct, ot, *cut)
-                if self._loses_last_word(ct, new) or self._cut_loses_statement(ct, ot, cut[0], new):
-                    continue
+            if cut is not None and self._cut_loses_a_word(ct, ot, cut):
+                continue
             if cut is not None and (best is None or cut[0] + cut[1] > best[0] + best[1]):
                 best = (cut[0], cut[1], o)
         if best is None:
@@ -6930,9 +6934,11 @@ class TemplateEngine:
         was made from (``origin``, else the one recorded) are a record of key=value fields and
         a text, or records of other keys (_run_over_record): a span made from texts does not
         take a record, nor one made from a record another record's lines."""
+        if not self.config.records_kept:
+            return False
         origin = origin or self._span_origins.get(c.seq)
         p = c.span
-        if not self.config.records_kept or origin is None or p is None:
+        if origin is None or p is None:
             return False
         ns = len(c.tokens) - p - 1
         return len(origin) >= p + ns and len(toks) >= p + ns and _run_over_record(origin, toks, p, ns)
@@ -7149,19 +7155,19 @@ class TemplateEngine:
                 continue  # so does each part, and each verb opening a message
             key = (other, word) if other < word else (word, other)
             first = pairs.setdefault(key, group)
+            if first is group:
+                continue
             if (
-                first is not group
-                and self.config.pairs_at_one_place
+                self.config.pairs_at_one_place
                 and _capitalised_pair(group.members[0].tokens, group.pos, (other, word))
                 and not _pair_at_one_place(first, group)
             ):
-                continue
-            if first is not group:
-                seen = True
-                if not first.evident:
-                    first.evident = True
-                    for m in first.members:
-                        m.pending = True
+                continue  # a title's words printed in another frame (see _pair_at_one_place)
+            seen = True
+            if not first.evident:
+                first.evident = True
+                for m in first.members:
+                    m.pending = True
         return seen
 
     def _learn_values(self, old: tuple[str, ...], line: tuple[str, ...], merged: tuple[str, ...]) -> None:
