@@ -70,14 +70,18 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "SolverPlatform", "VectorDBPlatform", "VulnScanPlatform",
            "SimulationPlatform", "EmulationPlatform", "SandboxPlatform",
            "FuzzingPlatform", "CodeAnalysisPlatform", "ProverPlatform",
-           "WeatherPlatform", "BootPlatform", "FilesystemPlatform")
+           "WeatherPlatform", "BootPlatform", "FilesystemPlatform",
+           "SeismologyPlatform", "EmbeddedDBPlatform", "BroadcastPlatform",
+           "PacketCapturePlatform", "PhotoLibraryPlatform", "ProcessSupervisorPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
             "SolverPlatform", "VectorDBPlatform", "VulnScanPlatform",
             "SimulationPlatform", "EmulationPlatform", "SandboxPlatform",
             "FuzzingPlatform", "CodeAnalysisPlatform", "ProverPlatform",
-            "WeatherPlatform", "BootPlatform", "FilesystemPlatform")
+            "WeatherPlatform", "BootPlatform", "FilesystemPlatform",
+            "SeismologyPlatform", "EmbeddedDBPlatform", "BroadcastPlatform",
+            "PacketCapturePlatform", "PhotoLibraryPlatform", "ProcessSupervisorPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -574,7 +578,9 @@ def main() -> int:
         "ConferencingPlatform, PeerToPeerPlatform and NotebookPlatform (pass 34, in two sets at its start), SolverPlatform, "
         "VectorDBPlatform, VulnScanPlatform, SimulationPlatform, EmulationPlatform and SandboxPlatform (pass 35, in two "
         "sets at its start), FuzzingPlatform, CodeAnalysisPlatform, ProverPlatform, WeatherPlatform, BootPlatform and "
-        "FilesystemPlatform (pass 36, in two sets at its start) "
+        "FilesystemPlatform (pass 36, in two sets at its start), SeismologyPlatform, EmbeddedDBPlatform, "
+        "BroadcastPlatform, PacketCapturePlatform, PhotoLibraryPlatform and ProcessSupervisorPlatform (pass 37, in "
+        "two sets at its start) "
         "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "
