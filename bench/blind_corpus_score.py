@@ -32,7 +32,7 @@ def main() -> int:
 
     cfg = EngineConfig()
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, str(ROOT / "bench" / "corpora" / "generate.py"), "--out", tmp],
+        subprocess.run([sys.executable, str(ROOT / "bench" / "corpora" / "generate.py"), "--out", tmp, "--only", name],
                        check=True, stdout=subprocess.DEVNULL)
         contents, gt = H.read_structured(H.gt_path(tmp, name, "corrected"))
     stream = B.engine_templates(contents, cfg, False)

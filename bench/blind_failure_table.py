@@ -57,7 +57,7 @@ def main() -> int:
 
     cfg = EngineConfig()
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([sys.executable, str(ROOT / "bench" / "corpora" / "generate.py"), "--out", tmp],
+        subprocess.run([sys.executable, str(ROOT / "bench" / "corpora" / "generate.py"), "--out", tmp, "--only", name],
                        check=True, stdout=subprocess.DEVNULL)
         with open(Path(tmp) / name / f"{name}_2k.log_structured_corrected.csv", encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
