@@ -6486,3 +6486,77 @@ def test_pairs_at_one_place_lower_case_pairs_and_keyword_variants_are_as_before(
     ]
     assert len(_templates_of(outcomes)) == 2
     assert len(_templates_of(outcomes, pairs_at_one_place=False)) == 2
+
+
+# a portal's log (invented): a header of level, time, program and source position, then two
+# statements of ten tokens each, "Heartbeat on worker <*>: <*>" and a request line; the
+# request line met the heartbeat's template differing in one word ("on" / "GET"), its masked
+# values meeting "Heartbeat" and "worker" without counting, and joined it as a sibling
+_PORTAL_LINES = [
+    "[D 2026-03-01 10:00:01.100 Portal users:120] Heartbeat on worker alice/: 2026-03-01T09:00:00.000Z",
+    "[D 2026-03-01 10:00:02.100 Portal users:120] Heartbeat on worker bob/gpu: 2026-03-01T09:01:00.000Z",
+    "[D 2026-03-01 10:00:03.100 Portal web:55] 200 GET /portal/health (@10.0.0.1) 3.10ms",
+    "[D 2026-03-01 10:00:04.100 Portal web:55] 200 GET /portal/health (@10.0.0.2) 4.20ms",
+    "[I 2026-03-01 10:00:05.100 Portal web:55] 302 GET /portal/login (carol@10.0.0.3) 5.30ms",
+    "[W 2026-03-01 10:00:06.100 Portal web:55] 404 GET /portal/nope (dmitri@10.0.0.4) 6.40ms",
+    "[E 2026-03-01 10:00:07.100 Portal web:55] 500 GET /portal/spawn (erin@10.0.0.5) 7.50ms",
+    "[D 2026-03-01 10:00:08.100 Portal web:55] 200 GET /portal/static/app.css (@10.0.0.6) 8.60ms",
+    "[D 2026-03-01 10:00:09.100 Portal users:120] Heartbeat on worker carol/: 2026-03-01T09:02:00.000Z",
+    "[D 2026-03-01 10:00:10.100 Portal web:55] 204 DELETE /portal/api/jobs (@10.0.0.7) 9.70ms",
+    "[D 2026-03-01 10:00:11.100 Portal users:120] Heartbeat on worker erin/: 2026-03-01T09:03:00.000Z",
+]
+
+
+def test_a_sibling_group_whose_templates_drifted_apart_does_not_merge() -> None:
+    # the request template generalised its method and position since it joined: the group's
+    # merge would turn "Heartbeat", "on", "worker" and "GET" into variables and keep the
+    # program's name alone, "[D <*>] Portal <*> <*> <*> <*> <*> <*>" taking every ten-token
+    # line of the program (pass 37b)
+    got = _templates_of(_PORTAL_LINES, sibling_groups_one_word=True)
+    assert "[D <*> <*>:<*>:<*> Portal users:<*>] Heartbeat on worker <*>: <*>:<*>:<*>" in got
+    assert not any(t.startswith("[D <*> <*>:<*>:<*> Portal <*>") for t in got)
+    off = _templates_of(_PORTAL_LINES, sibling_groups_one_word=False)
+    assert "[D <*> <*>:<*>:<*> Portal <*> <*> <*> <*> <*> <*>" in off
+    assert not any("Heartbeat" in t for t in off)
+
+
+def test_drifted_sibling_templates_that_keep_most_words_still_merge() -> None:
+    from template_matching.engine.core import VAR, _Cluster, _Siblings, _words_against_values
+
+    engine = TemplateEngine(EngineConfig(sibling_groups_one_word=True))
+    # one statement's units and a rule's name at two places besides the group's (MB / <*>,
+    # "sum" / <*>), most of its words kept: one statement's values
+    totals = "Totals: sent <*> {} received <*> {} in <*> {} by rule {} applied to the account"
+    a = tuple(totals.format("MB", VAR, "days", "sum").split())
+    b = tuple(totals.format(VAR, "GB", VAR, "max").split())
+    line = tuple(totals.format("MB", "GB", "days", "min").split())
+    group = _Siblings(12)
+    group.members.extend([_Cluster(1, a), _Cluster(2, b)])
+    assert _words_against_values([line, a, b], 12) == 3
+    assert not engine._group_drifted(group, 12, line)
+    # a member that prints its statement's words where the other prints values: drifted
+    c = tuple(f"[D {VAR} Hub users:{VAR}] Heartbeat on worker {VAR}:".split())
+    d = tuple(f"[D {VAR} Hub web:{VAR}] {VAR} GET {VAR} {VAR}".split())
+    group = _Siblings(5)
+    group.members.extend([_Cluster(1, c), _Cluster(2, d)])
+    assert engine._group_drifted(group, 5, d)
+    # off: never
+    assert not TemplateEngine(EngineConfig(sibling_groups_one_word=False))._group_drifted(group, 5, d)
+    # members differing at one other place only are left to the older checks
+    e = tuple(f"[D {VAR} Hub web:{VAR}] Heartbeat GET {VAR} {VAR}".split())
+    group = _Siblings(5)
+    group.members.extend([_Cluster(1, c), _Cluster(2, e)])
+    assert not engine._group_drifted(group, 5, e)
+
+
+def test_sibling_groups_one_word_leaves_keyword_variants_and_plain_values_alone() -> None:
+    # a value at the sibling place, the statement's words the same in every line: one template
+    names = ["alpha", "bravo", "charlie", "delta", "echo", "alpha"]
+    lines = [f"[D 2026-03-01 10:00:0{i}.100 Hub users:120] Heartbeat on worker {n} after {i} retries"
+             for i, n in enumerate(names)]
+    assert _templates_of(lines, sibling_groups_one_word=True) == _templates_of(lines, sibling_groups_one_word=False)
+    assert len(_templates_of(lines, sibling_groups_one_word=True)) == 1
+    # keyword variants stay two statements
+    lines = ["T: Tunnel Accepted from 10.0.0.1", "T: Tunnel Failed from 10.0.0.2",
+             "T: Tunnel Accepted from 10.0.0.3", "T: Tunnel Failed from 10.0.0.4"]
+    assert len(_templates_of(lines, sibling_groups_one_word=True)) == 2

@@ -363,6 +363,13 @@ class EngineConfig:
     # merged template naming nothing though each pair kept a word (see _group_loses_last_word;
     # pass 36f)
     sibling_groups_keep_a_word: bool = True
+    # ... and only templates that still differ in the group's word alone: a member that prints
+    # plain words at two other places where another member (or the line) prints a bare value
+    # there ("[D <*>] Activity on server <*>: <*>" beside "[D <*>] <*> GET <*> <*> <*>", which
+    # joined at "on" / "GET" when a masked value met each word) has become another statement
+    # since it joined, and the merge would take every member's variables, leaving the header
+    # alone (see _group_drifted; pass 37b)
+    sibling_groups_one_word: bool = True
     # ... except where every word of the group is a label in lower case, a component's or a
     # metric's name (pass 36f's second version: its first lowered two read corpora so)
     lower_labels_name_values: bool = True
@@ -941,6 +948,20 @@ def _retired(old_ids: list[str], live_id: str) -> tuple[str, ...]:
     depend on the order the scan or the native index found them in."""
     ids = [i for i in dict.fromkeys(old_ids) if i != live_id]
     return (*ids[:1], *sorted(ids[1:]))
+
+
+# places besides a sibling group's own where a plain word meets a bare value that make two
+# of its templates two statements (_group_drifted; pass 37b)
+_DRIFTED_PLACES = 2
+
+
+def _words_against_values(rows: list[tuple[str, ...]], pos: int) -> int:
+    """Places of templates of one length, ``pos`` left out, where one prints a word of letters
+    alone ("Activity", "server") and another the bare variable."""
+    return sum(
+        1 for j, col in enumerate(zip(*rows, strict=True))
+        if j != pos and VAR in col and any(_letters_word(t) for t in col)
+    )
 
 
 def _due_group(c: _Cluster) -> _Siblings | None:
@@ -6052,6 +6073,29 @@ class TemplateEngine:
         rest = merged[:pos] + merged[pos + 1 :]
         return not (_own_word(rest) or any(_PROGRAM_TAG.match(t) for t in rest))
 
+    def _group_drifted(self, group: _Siblings, pos: int, toks: tuple[str, ...]) -> bool:
+        """Whether the sibling group's templates (with the line ``toks``) have drifted apart
+        since they joined: at two or more places besides ``pos`` one prints a plain word where
+        another prints a bare value (they joined differing in one word, the masked values
+        meeting the other words without counting as differences, see TemplateEngine._closest;
+        one of them generalised since), and the merge would turn more places of plain words
+        into variables than it keeps: two statements that share a header, not one statement's
+        values (a template that keeps most of its words, "Sent: <*> MB" / "Sent: <*> <*>", is
+        still one statement; pass 37b)."""
+        if not self.config.sibling_groups_one_word:
+            return False
+        rows = [toks, *(m.tokens for m in group.members if m.merged_into is None)]
+        if len({len(r) for r in rows}) != 1 or _words_against_values(rows, pos) < _DRIFTED_PLACES:
+            return False
+        merged = rows[0]
+        for r in rows[1:]:
+            merged = tuple(a if a == b else _merge_token(a, b) for a, b in zip(merged, r, strict=True))
+        kept = sum(1 for t in merged if _letters_word(t))
+        lost = sum(
+            1 for j, t in enumerate(merged) if not _letters_word(t) and any(_letters_word(r[j]) for r in rows)
+        )
+        return lost > kept
+
     def _record_loses_last_word(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
         """The record rule (most tokens hold values, so one or two differing words are more
         field values) would merge a template and a line printed by two programs (their syslog
@@ -6082,6 +6126,7 @@ class TemplateEngine:
                     if m.merged_into is None and m.tokens[group.pos] != c.tokens[group.pos]
                 )
                 or self._group_loses_last_word(group, group.pos, c.tokens)
+                or self._group_drifted(group, group.pos, c.tokens)
             ):
                 # the merge would keep no word of the statements: they stay apart
                 group.evident = False
@@ -6184,7 +6229,11 @@ class TemplateEngine:
                 new = self._create(message, toks)
                 self._join_siblings(group, new, word)
                 return new, True, ()
-            if self._sibling_loses_last_word(c.tokens, i, toks) or self._group_loses_last_word(group, i, toks):
+            if (
+                self._sibling_loses_last_word(c.tokens, i, toks)
+                or self._group_loses_last_word(group, i, toks)
+                or self._group_drifted(group, i, toks)
+            ):
                 # the merge would keep no word of the statements: a template of its own (the
                 # pair is still noted: two words alternating here vouch for templates that
                 # keep a word, "default: Job OK" / "low: Job OK")
