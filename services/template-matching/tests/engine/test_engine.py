@@ -1641,8 +1641,11 @@ def test_a_quantity_restated_in_another_unit_and_a_quantity_with_its_unit_are_on
     groups = _groups(lines)
     assert len(set(groups)) == 1 and "bytes sent," in groups[0]
     # a bracket of words is not a restated quantity; other words after the label stay apart
+    # (aside_last_words, pass 37g, reads "(cache hit)" / "(cache miss)" as an aside's value: off
+    # here for this rule's answer; on, one template "(cache <*>)")
     lines = [f"job {i} finished in {i} ms (cache {w})" for i, w in enumerate(["hit", "miss"] * 2)]
-    assert len(set(_groups(lines))) == 2
+    assert len(set(_groups_with(EngineConfig(aside_last_words=False), lines))) == 2
+    assert set(_groups(lines)) == {"job <*> finished in <*> ms (cache <*>)"}
     lines = [f"link {i} state {w}" for i, w in enumerate(["up", "down really"] * 2)]
     assert len(set(_groups(lines))) == 2
 
@@ -6560,3 +6563,49 @@ def test_sibling_groups_one_word_leaves_keyword_variants_and_plain_values_alone(
     lines = ["T: Tunnel Accepted from 10.0.0.1", "T: Tunnel Failed from 10.0.0.2",
              "T: Tunnel Accepted from 10.0.0.3", "T: Tunnel Failed from 10.0.0.4"]
     assert len(_templates_of(lines, sibling_groups_one_word=True)) == 2
+
+
+# ------------------------------------- a plain word closing a parenthesised aside (pass 37g)
+
+
+def _probe_readings(kinds: tuple[str, ...], n: int = 6) -> list[str]:
+    # a hardware monitor's readings: the aside names what its last word is, a probe's kind
+    return [f"probe[{i}] : Pressure (Probe {kinds[i % len(kinds)]}) (kPa): {100 + i}" for i in range(n)]
+
+
+def test_a_plain_word_closing_an_aside_is_its_value() -> None:
+    lines = _probe_readings(("inlet", "outlet"))
+    assert _templates_of(lines) == ["probe[<*>] : Pressure (Probe <*>) (kPa): <*>"]
+    # flag off: two plain words, no evidence, so two templates until five kinds were seen
+    assert _templates_of(lines, aside_last_words=False) == [
+        "probe[<*>] : Pressure (Probe inlet) (kPa): <*>",
+        "probe[<*>] : Pressure (Probe outlet) (kPa): <*>",
+    ]
+    # the aside's last word after a comma: a mode's value ("(relay mode, passive)")
+    roles = [f"[{i}] Creating relay agent (relay mode, {('passive', 'active')[i % 2]})" for i in range(6)]
+    assert _templates_of(roles) == ["[<*>] Creating relay agent (relay mode, <*>)"]
+    assert len(_templates_of(roles, aside_last_words=False)) == 2
+
+
+def test_an_aside_rule_leaves_words_alone_in_brackets_labels_and_keywords_apart() -> None:
+    from template_matching.engine.core import _aside_last_word
+
+    assert _aside_last_word(("Pressure", "(Probe", "inlet)", "(kPa):"), 2, ("inlet)", "outlet)"))
+    assert _aside_last_word(("(from", "versions:", "none)"), 2, ("none)", "list)"))
+    # a word alone in round brackets is a remark ("(usable)" / "(reserved)"), no aside
+    assert not _aside_last_word(("region", "<*>", "(usable)"), 2, ("(usable)", "(reserved)"))
+    # an aside before ":" or "=" labels what follows
+    assert not _aside_last_word(("Time", "(phase", "start)", ":", "<*>"), 2, ("start)", "end)"))
+    # closed before the word, words with capitals or digits
+    assert not _aside_last_word(("(a)", "b", "c)"), 2, ("c)", "d)"))
+    assert not _aside_last_word(("(Probe", "Inlet)"), 1, ("Inlet)", "Outlet)"))
+    assert not _aside_last_word(("(Probe", "x1)"), 1, ("x1)", "x2)"))
+    # a word alone in round brackets stays two templates
+    remarks = [f"region 0x{i:04x} - 0x{i + 1:04x} ({('usable', 'reserved')[i % 2]})" for i in range(6)]
+    assert len(_templates_of(remarks)) == 2
+    # participles closing an aside are a status: kept apart (keyword variants)
+    jobs = [f"sync {i} done (job {('started', 'finished')[i % 2]})" for i in range(6)]
+    assert len(_templates_of(jobs)) == 2
+    # an outcome and its opposite stay apart too
+    checks = [f"check {i} returned (state {('valid', 'invalid')[i % 2]})" for i in range(6)]
+    assert len(_templates_of(checks)) == 2

@@ -140,6 +140,13 @@ class EngineConfig:
     # one word alone in square brackets, or an upper-case code in quotes, is a printed
     # argument (see _enclosed_value; pass 20b)
     enclosed_values: bool = True
+    # a plain lower-case word that closes a parenthesised aside an earlier word of the
+    # statement opened ("Temperature (Sensor edge)" / "(Sensor memory)", "(ICE mode,
+    # controlled)" / "controlling)", "(from versions: none)") is the aside's value: its words
+    # name what the last one is; a word alone in round brackets ("(usable)" / "(reserved)")
+    # stays a remark, an aside before ":" or "=" a label, participles a status (see
+    # _aside_last_word; pass 37g)
+    aside_last_words: bool = True
     # first words that are one name numbered differently ("ARC0" / "ARC3": Oracle's archiver
     # processes, "eth0:" / "eth1:") are instances of one thing, a value (see _numbered_names)
     numbered_heads: bool = True
@@ -1389,6 +1396,28 @@ def _head_after_level(tokens: tuple[str, ...], pos: int, words: tuple[str, ...])
 _SQUARE_WORD = re.compile(r"^\[[A-Za-z][A-Za-z0-9_]*\][,.;:]?$")
 # an upper-case code in quotes ('"X"', '"TS_ORDERS_IDX"', "'USERSPACE1'")
 _QUOTED_CODE = re.compile(r"""^(["'])[A-Z][A-Z0-9_]*\1[,.;:)]?$""")
+
+
+# a plain lower-case word closing round brackets ("edge)", "none),")
+_ASIDE_LAST = re.compile(r"^[a-z][a-z-]*\)[,.;]?$")
+
+
+def _aside_last_word(tokens: tuple[str, ...], pos: int, words: tuple[str, ...]) -> bool:
+    """Whether the words at ``pos`` close a parenthesised aside that a word before them
+    opened ("(Sensor edge)" / "(Sensor memory)", "(ICE Full mode, controlled)"): the aside's
+    first words name what its last word is, one value of it (pass 37g). A word alone in round
+    brackets is no such aside, and an aside followed by ":" or "=" labels what follows
+    ("Time (start): <*>" / "(end):")."""
+    if pos == 0 or not all(_ASIDE_LAST.match(w) for w in words):
+        return False
+    if pos + 1 < len(tokens) and tokens[pos + 1] in ("=", ":"):
+        return False
+    for tok in reversed(tokens[:pos]):
+        if ")" in tok:
+            return False
+        if tok.startswith("("):
+            return True
+    return False
 
 
 def _enclosed_value(word: str) -> bool:
@@ -7315,6 +7344,8 @@ class TemplateEngine:
         ):
             return True
         if self.config.codes_after_keywords and _code_after_keyword(group.members[0].tokens, group.pos, words):
+            return True
+        if self.config.aside_last_words and not keywords and _aside_last_word(group.members[0].tokens, group.pos, words):
             return True
         if self.config.names_of_one_kind and group.pos > 0 and _names_of_one_kind(words):
             return True
