@@ -6486,3 +6486,69 @@ def test_pairs_at_one_place_lower_case_pairs_and_keyword_variants_are_as_before(
     ]
     assert len(_templates_of(outcomes)) == 2
     assert len(_templates_of(outcomes, pairs_at_one_place=False)) == 2
+
+
+# pass 37c (measured, not merged: the flag is off by default): a state's name in brackets or
+# quotes closing with ":" and its description after it
+_KILN_STAGES = (
+    ("preheat", "idle", "Warming the chamber to the first setpoint"),
+    ("idle", "preheat", "Waiting"),
+    ("soak", "preheat", "Holding temperature while the glaze settles, then cooling slowly."),
+    ("cooldown", "soak", "Fans on"),
+)
+
+
+def _kiln_lines(stages: tuple[tuple[str, str, str], ...], verb: str = "stage change from") -> tuple[str, ...]:
+    return tuple(
+        f'2026-12-07 10:0{i}:0{i} kilnctl[{410 + i}]: INFO {verb} "{old}" to "{new}": {text}'
+        for i, (new, old, text) in enumerate(stages)
+    )
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_state_name_and_its_description_are_values(order: int) -> None:
+    on = EngineConfig(enclosed_state_texts=True)
+    lines = _kiln_lines(_KILN_STAGES[::order] * 2)
+    assert _one_stream(lines, on) == {'<*> <*>:<*>:<*> kilnctl[<*>]: INFO stage change from "<*>" to "<*>": <*>'}
+    # without the flag each state keeps its own template (one per description)
+    assert len(_one_stream(lines, EngineConfig(enclosed_state_texts=False))) == 4
+    # a phase in brackets after a percentage: "(phase): Description"
+    phases = tuple(
+        f"2026-12-07 10:1{i}:00 [notice] Warmup {10 * i}% ({p}): {t}"
+        for i, (p, t) in enumerate(
+            (("probe", "Probing the sensors"), ("ready", "Ready"), ("calibrate", "Calibrating the second thermocouple"))
+            * 2
+        )
+    )
+    assert len(_one_stream(phases, on)) == 1
+    assert len(_one_stream(phases, EngineConfig(enclosed_state_texts=False))) == 3
+
+
+def test_statement_words_and_texts_without_a_state_name_stay_apart() -> None:
+    on = EngineConfig(enclosed_state_texts=True)
+    # keyword variants: the statement's own words before the names differ
+    lines = _kiln_lines(_KILN_STAGES[:2] * 2) + _kiln_lines(_KILN_STAGES[:2] * 2, "stage rollback from")
+    assert len(_one_stream(lines, on)) == 2 * len(_one_stream(lines[:4], on))
+    # a text in lower case after the name: not a description in sentence case
+    lower = tuple(
+        f'2026-12-07 10:2{i}:00 kilnctl[9]: INFO zone "{z}": {t}'
+        for i, (z, t) in enumerate((("north", "door open"), ("south", "fan stalled at low speed")) * 2)
+    )
+    assert _one_stream(lower, on) == _one_stream(lower, EngineConfig(enclosed_state_texts=False))
+
+
+def test_enclosed_state_cut_takes_names_of_a_code_and_texts_in_sentence_case() -> None:
+    from template_matching.engine.core import _enclosed_state_cut
+
+    tpl = ("<*>", "INFO", "moved", "from", '"idle"', "to", '"run":', "Started")
+    assert _enclosed_state_cut(tpl, ("<*>", "INFO", "moved", "from", '"run"', "to", '"stop":', "A", "stop", "was", "asked")) == (7, 0)
+    assert _enclosed_state_cut(("<*>", "phase", "(load):", "Loading"), ("<*>", "phase", "(done):", "Done", "now")) == (3, 0)
+    # a word of the statement differs before the names
+    assert _enclosed_state_cut(tpl, ("<*>", "INFO", "rolled", "from", '"run"', "to", '"stop":', "Stopped", "now")) is None
+    # a name in capitals, a label or a field in the text, a lower-case text, the same text
+    assert _enclosed_state_cut(("<*>", "phase", "(LOAD):", "Loading"), ("<*>", "phase", "(DONE):", "Done", "now")) is None
+    assert _enclosed_state_cut(("<*>", "phase", "(load):", "Loading"), ("<*>", "phase", "(done):", "Error:", "x")) is None
+    assert _enclosed_state_cut(("<*>", "phase", "(load):", "Loading"), ("<*>", "phase", "(done):", "Done", "k=v")) is None
+    assert _enclosed_state_cut(("<*>", "phase", "(load):", "loading"), ("<*>", "phase", "(done):", "done", "now")) is None
+    # no statement word before the names: a header's tag alone
+    assert _enclosed_state_cut(("<*>", "[w1]", "(load):", "Loading"), ("<*>", "[w1]", "(done):", "Done", "now")) is None
