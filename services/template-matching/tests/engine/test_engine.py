@@ -6486,3 +6486,53 @@ def test_pairs_at_one_place_lower_case_pairs_and_keyword_variants_are_as_before(
     ]
     assert len(_templates_of(outcomes)) == 2
     assert len(_templates_of(outcomes, pairs_at_one_place=False)) == 2
+
+
+def _binkeeper_lines(words: tuple[str, ...], seed: int) -> list[str]:
+    # an invented storage daemon logs each command it ran with the shelves it touched, as
+    # many as the command named
+    r = random.Random(seed)
+    lines = []
+    for i in range(12):
+        shelves = " ".join(f"shelf:{r.randint(10, 9999)}" for _ in range(1 + (i * 7) % 4))
+        lines.append(f"2026-05-01 10:{i:02d}:{r.randint(10, 59)} binkeeper[{300 + i}]: {words[i % len(words)]} {shelves}")
+    return lines
+
+
+def test_a_verbs_list_of_values_of_any_count_is_one_value() -> None:
+    lines = _binkeeper_lines(("evict",), 3)
+    assert _templates_of(lines, verb_value_lists=True) == ["<*> <*>:<*>:<*> binkeeper[<*>]: evict <*>"]
+    # without the rule (the default: measured, not merged), one template per count of shelves
+    assert _templates_of(lines) == _templates_of(lines, verb_value_lists=False) == [
+        "<*> <*>:<*>:<*> binkeeper[<*>]: evict shelf:<*>",
+        "<*> <*>:<*>:<*> binkeeper[<*>]: evict shelf:<*> shelf:<*> shelf:<*> shelf:<*>",
+        "<*> <*>:<*>:<*> binkeeper[<*>]: evict shelf:<*> shelf:<*> shelf:<*>",
+        "<*> <*>:<*>:<*> binkeeper[<*>]: evict shelf:<*> shelf:<*>",
+    ]
+
+
+def test_verb_value_lists_leave_keyword_variants_words_and_fields_apart() -> None:
+    from template_matching.engine.core import _value_list_start
+
+    # two verbs, each with lists of several counts: two statements, never one
+    got = _templates_of(_binkeeper_lines(("evict", "pin"), 4), verb_value_lists=True)
+    assert sorted(t.split(": ", 1)[1].split()[0] for t in got) == ["evict", "pin"]
+    # a word after the list, or fields of a key, are no list of values: as before
+    near = [
+        f"2026-05-01 10:{i:02d}:11 binkeeper[{300 + i}]: evict shelf:{i}4" + (f" shelf:{i}5 later" if i % 2 else "")
+        for i in range(6)
+    ]
+    fields = [
+        f"2026-05-01 10:{i:02d}:11 binkeeper[{300 + i}]: evict id={i}4" + (f" id={i}5" if i % 2 else "") for i in range(6)
+    ]
+    for lines in (near, fields):
+        assert len(_templates_of(lines, verb_value_lists=True)) == 2
+        assert _templates_of(lines, verb_value_lists=True) == _templates_of(lines, verb_value_lists=False)
+    assert _value_list_start(("<<*>", "get", "rate:<*>"), ("<<*>", "get", "page:<*>", "user:<*>:profile")) == 2
+    assert _value_list_start(("<*>", "purge", "<*>"), ("<*>", "purge", "<*>", "<*>")) == 2
+    assert _value_list_start(("<*>", "purge", "<*>"), ("<*>", "drop", "<*>", "<*>")) is None  # keyword variants
+    assert _value_list_start(("<*>", "purge", "<*>"), ("<*>", "purge", "<*>", "now")) is None  # a word
+    assert _value_list_start(("<*>", "purge", "<*>"), ("<*>", "purge", "<*>", "(<*>)")) is None  # a bracket
+    assert _value_list_start(("<*>", "purge", "<*>"), ("<*>", "purge", "<*>", "n=<*>")) is None  # a field
+    assert _value_list_start(("<*>", "<*>"), ("<*>", "<*>", "<*>")) is None  # no verb
+    assert _value_list_start(("<*>", "purge", "<*>"), ("<*>", "purge", "<*>")) is None  # one length

@@ -766,6 +766,15 @@ class EngineConfig:
     # option among its words, is one argument whatever its words and length, once the place
     # has shown tail_values texts (see _command_line; pass 35g)
     command_lines: bool = True
+    # a plain word of the statement followed by values alone to the line's end, as many as
+    # the line holds ("<n> get rate:<ip>" / "<n> get page:<path> user:<n>:profile", "purge
+    # <id> <id> <id>"): the program printed a list of arguments after its verb, one value of
+    # any count, not a statement per count of items; the word before the list must be the
+    # same in both lines (keyword variants stay apart) and every item a value on both sides
+    # (no word, no key=value field, no bracket or quote) (see _value_list_start; pass 37d:
+    # measured, not merged: a corpus written blind lower in the announced stream and --final;
+    # off by default)
+    verb_value_lists: bool = False
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -4844,6 +4853,37 @@ def _align(
     return pairs
 
 
+# an item of a list of arguments: a value (it holds a variable) whose other characters are a
+# name's or an address's, no bracket, quote, "=" or "," (_value_list_start)
+_LIST_ITEM_REST = re.compile(r"^[\w.:/@#-]*$")
+_LIST_VERB = re.compile(r"^[A-Za-z][A-Za-z_-]*$")
+
+
+def _list_item(tok: str) -> bool:
+    return VAR in tok and _LIST_ITEM_REST.match(tok.replace(VAR, "")) is not None
+
+
+def _value_list_start(tpl: tuple[str, ...], toks: tuple[str, ...]) -> int | None:
+    """Where a list of arguments ending both a template and a line of another length begins
+    (pass 37d): the tokens before it cover each other one by one and end in one plain word
+    both print (the statement's verb: a keyword variant there keeps the two apart), and what
+    follows on each side, one item at least, is values alone (_list_item). None otherwise."""
+    if len(tpl) == len(toks):
+        return None
+    short = min(len(tpl), len(toks))
+    p = 0
+    while p < short and (_covered(tpl[p], toks[p]) or _covered(toks[p], tpl[p])):
+        p += 1
+    # back to the verb: the last word both print before the list
+    while p > 0 and not (_LIST_VERB.match(tpl[p - 1]) and tpl[p - 1] == toks[p - 1]):
+        p -= 1
+    if p < 2 or p >= short:
+        return None
+    if not all(_list_item(t) for t in (*tpl[p:], *toks[p:])):
+        return None
+    return p
+
+
 def _gap_run_ok(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
     """Whether the tokens of the template and of the line that fall between the same aligned
     neighbours can be one variable of any length: not different tokens of one length (a
@@ -6238,6 +6278,8 @@ class TemplateEngine:
             spanned = self._learn_gapped(message, toks)
         if spanned is None:
             spanned = self._learn_label_printed_empty(message, toks)
+        if spanned is None:
+            spanned = self._learn_value_list(message, toks)
         if spanned is not None:
             return spanned
         return self._create(message, toks), True, ()
@@ -6810,6 +6852,31 @@ class TemplateEngine:
             if self._other_position(c) or not all(_covered(a, b) or _covered(b, a) for a, b in pairs):
                 continue
             prefix = tuple(a if a == b else _merge_token(a, b) for a, b in pairs)
+            old_ids = self._make_gapped(c, (*prefix, VAR), (len(prefix),))
+            c.count += 1
+            self._remember(message, c)
+            return c, False, _retired(old_ids, c.template_id)
+        return None
+
+    def _learn_value_list(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
+        """A line and a fixed template of its first token that print one verb and then a
+        list of values of another count to the line's end (_value_list_start): the template
+        becomes a gapped one whose gap after the verb holds the list, any number of items
+        (pass 37d; the gapped merge wants two words of the statement aligned, and a command's
+        log line names it by its verb alone)."""
+        if (
+            not (self.config.verb_value_lists and self.config.gapped_values)
+            or not 3 <= len(toks) <= _ALIGN_TOKENS or is_json_tokens(toks)
+        ):
+            return None
+        for c in reversed((self._by_first.get(toks[0]) or ())[-_SPAN_CANDIDATES:]):
+            ct = c.tokens
+            if c.merged_into is not None or c.span is not None or c.gaps or ct[0] != toks[0] or len(ct) > _ALIGN_TOKENS:
+                continue
+            p = _value_list_start(ct, toks)
+            if p is None or self._other_position(c):
+                continue
+            prefix = tuple(a if a == b else _merge_token(a, b) for a, b in zip(ct[:p], toks[:p], strict=True))
             old_ids = self._make_gapped(c, (*prefix, VAR), (len(prefix),))
             c.count += 1
             self._remember(message, c)
