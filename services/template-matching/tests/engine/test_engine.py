@@ -6486,3 +6486,58 @@ def test_pairs_at_one_place_lower_case_pairs_and_keyword_variants_are_as_before(
     ]
     assert len(_templates_of(outcomes)) == 2
     assert len(_templates_of(outcomes, pairs_at_one_place=False)) == 2
+
+
+def _sip_proxy(rows: list[tuple[str, str, str]], caller: str = "<{}>:") -> list[str]:
+    # an invented SIP proxy's routing lines: the domain and the caller printed inside angle
+    # brackets, the request's method a code in capitals
+    return [
+        f"sipd: ({100 + i}): call {i:04d}: domain <{d}> caller {caller.format(u)} request {m} routed, ok"
+        for i, (d, u, m) in enumerate(rows * 3)
+    ]
+
+
+def test_words_printed_inside_angle_brackets_are_values_kept_in_their_frame() -> None:
+    lines = _sip_proxy([
+        ("edge.example.net", "ann", "INVITE"), ("core.example.org", "7:bob", "REGISTER"),
+        ("edge.example.net", "cid", "SUBSCRIBE_ALL"), ("core.example.org", "dan", "BYE"),
+    ])
+    assert _templates_of(lines, angle_framed_values=True) == ["sipd: (<*>): call <*>: domain <<*>> caller <<*>>: request <*> routed, ok"]
+    # flag off: a framed word holding a value ("<<*>:bob>:") is no sibling word, so each
+    # pair of domain and caller made a template of its own (pass 37e)
+    assert len(_templates_of(lines, angle_framed_values=False)) == 4
+
+
+def test_angle_framed_values_leave_keyword_variants_and_unframed_words_apart() -> None:
+    from template_matching.engine.core import _angle_framed, _angle_pair
+
+    assert _angle_framed("<alice>:") == "<<*>>:" and _angle_framed("<<*>:bob>:") == "<<*>>:"
+    assert _angle_framed("<turn.example.org>") == "<<*>>"
+    # a masked value alone, two values joined, a name with a bracketed part, an empty or spaced frame
+    for tok in ("<*>", "<*>:<*>", "Endpoint.<init>#<*>:", "<>", "<a b>", "alice"):
+        assert _angle_framed(tok) is None
+    # other punctuation after the frames: no shared frame
+    assert _angle_pair("<alice>:", "<bob>") is None
+    # a keyword pair after the framed words: two statements, as before
+    switched = [
+        f"sipd: ({100 + i}): call {i:04d}: domain <{d}> caller <{u}>: trunk {s} done"
+        for i, (d, u, s) in enumerate([("a.example.net", "ann", "enabled"), ("b.example.org", "bob", "disabled")] * 3)
+    ]
+    assert len(_templates_of(switched, angle_framed_values=True)) == 2
+    assert _templates_of(switched, angle_framed_values=True) == _templates_of(switched, angle_framed_values=False)
+    # a keyword pair inside the frames: two statements
+    framed_kw = [
+        f"sipd: ({100 + i}): call {i:04d}: domain <{d}> trunk <{s}>: ok"
+        for i, (d, s) in enumerate([("a.example.net", "enabled"), ("b.example.org", "disabled")] * 3)
+    ]
+    assert len(_templates_of(framed_kw, angle_framed_values=True)) == 2
+    # the caller printed bare: one framed word and two plain ones differ, as before
+    bare = _sip_proxy([("a.example.net", "ann", "INVITE"), ("b.example.org", "bob", "REGISTER")], caller="{}:")
+    assert _templates_of(bare, angle_framed_values=True) == _templates_of(bare, angle_framed_values=False)
+    assert len(_templates_of(bare, angle_framed_values=True)) == 2
+    # two plain words beside the framed ones: no evidence for both, as before
+    two = [
+        f"sipd: ({100 + i}): call {i:04d}: domain <{d}> caller <{u}>: request {m} routed, {r}"
+        for i, (d, u, m, r) in enumerate([("a.example.net", "ann", "INVITE", "ok"), ("b.example.org", "bob", "REGISTER", "queued")] * 3)
+    ]
+    assert _templates_of(two, angle_framed_values=True) == _templates_of(two, angle_framed_values=False)

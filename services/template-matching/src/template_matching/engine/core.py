@@ -766,6 +766,14 @@ class EngineConfig:
     # option among its words, is one argument whatever its words and length, once the place
     # has shown tail_values texts (see _command_line; pass 35g)
     command_lines: bool = True
+    # a word printed whole inside angle brackets on both sides, at the same place ("realm
+    # <turn.example.org> user <alice>:" / "realm <meet.example.org> user <<*>:bob>:"), is one
+    # argument the program framed: two to four differing words, each so framed or one name
+    # printed twice, and at most one other with the one-word evidence of a value, are one
+    # statement's values, merged keeping the frame ("<<*>>:"); a keyword variant inside the
+    # frames still tells statements apart (see _angle_framed; pass 37e). Off: measured, not
+    # merged — it lowered the older Comms corpus .8327 -> .8187 announced GA in its own order
+    angle_framed_values: bool = False
     # a quoted message after a header of values and fields only (logrus behind a syslog
     # prefix, go-kit logfmt with fields printed after it) names its statement by its first
     # words, values skipped: different words there are different statements (pass 13)
@@ -1376,6 +1384,28 @@ def _enclosed_value(word: str) -> bool:
     often hold a remark ("(usable)" / "(reserved)"), or an upper-case code in quotes
     ('lock intent "X"' / '"S"'), where a quoted capitalised word is as often a title."""
     return _SQUARE_WORD.match(word) is not None or _QUOTED_CODE.match(word) is not None
+
+
+def _angle_framed(tok: str) -> str | None:
+    """The frame of a word printed whole inside angle brackets ("<alice>:", "<<*>:bob>:",
+    "<turn.example.org>"): the brackets with the punctuation after them as a template keeps
+    them ("<<*>>:"), or None. Not a masked value alone ("<*>"), not two values joined
+    ("<*>:<*>"), not a name with a bracketed part ("Endpoint.<init>#<*>:")."""
+    core = tok.rstrip(_CLOSING)
+    if core == VAR or len(core) < 3 or core[0] != "<" or core[-1] != ">":
+        return None
+    inner = core[1:-1]
+    rest = inner.replace(VAR, "")
+    if "<" in rest or ">" in rest or " " in rest or not (rest.strip(_CLOSING + "@/") or VAR in inner):
+        return None
+    return "<" + VAR + ">" + tok[len(core):]
+
+
+def _angle_pair(a: str, t: str) -> str | None:
+    """The frame both words share when each is printed whole inside angle brackets with the
+    same punctuation after them (see _angle_framed), else None."""
+    fa = _angle_framed(a)
+    return fa if fa is not None and fa == _angle_framed(t) else None
 
 
 _DIGITS = re.compile(r"[0-9]+")
@@ -6196,6 +6226,11 @@ class TemplateEngine:
             c = self._merge_siblings(group, i, toks)
         else:
             merged = tuple(a if a == t else _merge_token(a, t) for a, t in zip(c.tokens, toks, strict=True))
+            if self.config.angle_framed_values:
+                # (a word printed whole inside angle brackets on both sides keeps its frame: see _angle_framed)
+                merged = tuple(
+                    m if a == t else (_angle_pair(a, t) or m) for a, t, m in zip(c.tokens, toks, merged, strict=True)
+                )
             if quoted is not None:
                 # (from the template's own tokens: merging 'Pager\"' with 'Digest\"' loses the escape)
                 lo, hi = quoted
@@ -7338,7 +7373,10 @@ class TemplateEngine:
         # (a qualified name holding a variable whose word the line prints again elsewhere is
         # one name printed twice: "flow.billing.<*>" ... "[flow: billing]", pass 28c)
         named = [i for i in words if forms and _name_forms(ct, toks, i)] if len(words) > 2 else []
-        if any(VAR in ct[i] or VAR in toks[i] for i in words if i not in named):
+        # (a word printed whole inside angle brackets on both sides keeps its frame when
+        # merged: "<<*>:bob>:" / "<alice>:" -> "<<*>>:", pass 37e)
+        framed = [i for i in words if self.config.angle_framed_values and _angle_pair(ct[i], toks[i])]
+        if any(VAR in ct[i] or VAR in toks[i] for i in words if i not in named and i not in framed):
             # a word holding a value is no sibling word (as in the one-word path): merged with
             # a plain one it loses its frame ('user <guest>:' / '<<*>:jvb>:' -> '<*>', coturn)
             return False
@@ -7352,24 +7390,47 @@ class TemplateEngine:
         repeated = [i for i in words if self.config.repeated_values and _repeated_value(
             ct, toks, i, whole, self.config.repeated_name_forms
         )]
+        if framed and any(self._framed_keywords(ct, i, toks[i]) for i in framed):
+            return False  # a keyword variant inside the frames ("<enabled>" / "<disabled>")
+        # (a framed word is a value by its frame, as a name printed twice is)
+        repeated += [i for i in framed if i not in repeated]
         if len(repeated) == len(words):
             return True
         if len(words) > 2 and len(repeated) < 2:
             # three or four words: one name printed twice among them says the line is the
             # template's statement; each other word needs the one-word evidence (below)
             return False
-        rest = [i for i in words if i not in repeated] if len(words) > 2 else words
+        rest = [i for i in words if i not in repeated] if len(words) > 2 else [i for i in words if i not in framed]
         if self.config.field_keys and any(
             _other_keys(ct[i], toks[i]) or _event_after_header(ct, toks, i) for i in rest
         ):
             return False
-        for i in rest:
-            probe = _Siblings(i)
-            probe.members.append(c)
-            probe.values.add(ct[i])
-            if self._tagged_head(probe, toks[i]) or not self._value_evidence(probe, toks[i]):
-                return False
-        return True
+        if framed:
+            # the framed words say the line is the template's statement: one other word is its
+            # value by the one-word evidence or as a code in capitals on both sides
+            # ("CHANNEL_BIND" / "CREATE_PERMISSION")
+            return len(rest) <= 1 and all(
+                (_enum_shaped(ct[i]) and _enum_shaped(toks[i])) or self._one_word_value(c, i, toks) for i in rest
+            )
+        return all(self._one_word_value(c, i, toks) for i in rest)
+
+    def _framed_keywords(self, tokens: tuple[str, ...], i: int, word: str) -> bool:
+        """Whether the words inside two angle-bracketed frames at ``i`` (see _angle_framed) are
+        keyword variants: an outcome and its opposite, two verb forms, a word and its negation."""
+        a, t = tokens[i].rstrip(_CLOSING)[1:-1], word.rstrip(_CLOSING)[1:-1]
+        return (
+            self._keyword_pair(tokens, i, a, t)
+            or (self.config.negated_variants and _negated_variant(a, t))
+            or (self.config.participle_variants and _keyword_variant(a, t, self.config.capital_participles))
+        )
+
+    def _one_word_value(self, c: _Cluster, i: int, toks: tuple[str, ...]) -> bool:
+        """Whether word ``i`` of the line, where template ``c`` has another, is a value by the
+        evidence one differing word would need (see _values_at_both)."""
+        probe = _Siblings(i)
+        probe.members.append(c)
+        probe.values.add(c.tokens[i])
+        return not self._tagged_head(probe, toks[i]) and self._value_evidence(probe, toks[i])
 
     def _learnt_values(self, group: _Siblings, word: str) -> bool:
         """Whether other templates already made all these words variables (the vocabulary
