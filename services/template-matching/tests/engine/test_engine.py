@@ -6394,7 +6394,7 @@ def test_a_span_cut_from_two_lines_keeps_a_word_besides_the_severity() -> None:
         "INFO Flashing /srv/out/kiln-a/image.bin (1388796 bytes)",
         "INFO Flashing /srv/out/kiln-b/image.bin (1402211 bytes)",
     ]
-    assert _templates_of(lines, span_cuts_keep_a_message_word=False) == ["INFO <*> <*> <*> <*>"]
+    assert _templates_of(lines, span_cuts_keep_a_message_word=False, values_after_severity=False) == ["INFO <*> <*> <*> <*>"]
     assert sorted(_templates_of(lines)) == ["INFO <*> <*> <*> (<*>) <*>", "INFO Flashing <*> (<*> bytes)"]
 
 
@@ -6425,6 +6425,68 @@ def test_span_cuts_that_keep_a_word_texts_of_a_label_or_code_and_keyword_variant
     logins = [f"2026-03-01 10:{i:02d}:07 gate[{100 + i}]: {r.choice(['Accepted', 'Failed'])} login for user u{r.randint(1, 9)}"
               for i in range(30)]
     assert len(_templates_of(logins)) == len(_templates_of(logins, span_cuts_keep_a_message_word=False)) == 2
+
+
+def _tape_driver_lines() -> list[str]:
+    # an invented tape driver's log: a host:pid:tid header, a rank in brackets, the
+    # component's tag and its level, then the driver's statements, of many lengths
+    r = random.Random(7)
+    msgs = [
+        lambda: "Opened all lanes",
+        lambda: f"Using transport {r.choice(['RDMA', 'TCP', 'SHM'])}",
+        lambda: (f"group 0x{r.randrange(16**8):08x} member {r.randint(0, 15)} size {r.choice([8, 16])} "
+                 f"device {r.randint(0, 7)} - Join {r.choice(['START', 'DONE'])}"),
+        lambda: f"TAPE_BUF_SIZE set by environment to {r.choice([4096, 8192])}",
+        lambda: f"Lane {r.randint(0, 31):02d} : {r.randint(0, 15)} -> {r.randint(0, 15)} via {r.choice(['P2P', 'NET'])}",
+        lambda: "Linked all pairs",
+    ]
+    return [f"node-{r.randint(1, 4)}:{r.randint(1000, 9999)}:{r.randint(1000, 9999)} [{r.randint(0, 7)}] TAPE INFO "
+            + r.choice(msgs)() for _ in range(60)]
+
+
+def test_a_variable_length_template_prints_a_word_after_its_header_severity() -> None:
+    # the tag ("TAPE") kept the span naming a word besides the level, so pass 36b's rule did
+    # not ask; the span cut after "INFO" and the gapped merges took every statement of the
+    # driver, of any length, as one "TAPE INFO <*>"
+    lines = _tape_driver_lines()
+    assert _templates_of(lines, values_after_severity=False) == ["node-<*>:<*>:<*> [<*>] TAPE INFO <*>"]
+    got = _templates_of(lines)
+    head = "node-<*>:<*>:<*> [<*>] TAPE INFO "
+    assert head + "Opened all lanes" in got and head + "Linked all pairs" in got
+    assert head + "Lane <*> : <*> -> <*> via <*>" in got
+    assert head + "TAPE_BUF_SIZE set by environment to <*>" in got
+    assert all(t.startswith(head) and t != head + "<*>" for t in got)
+
+
+def test_values_after_severity_leaves_labels_values_and_keyword_variants_as_before() -> None:
+    from template_matching.engine.core import _values_after_severity
+
+    # a word after the severity kept, a value before the text, or no word printed there by
+    # either: not asked
+    assert not _values_after_severity(("TAPE", "INFO", "Lane", "<*>"), ("TAPE", "INFO", "Lane", "3"), ("TAPE", "INFO", "Lane", "3", "4"))
+    assert not _values_after_severity(("INFO", "<*>", "<*>"), ("INFO", "12", "30"), ("INFO", "12", "30", "44"))
+    # a mixed-case "Error:" after the message's fields is a field's key, not the level
+    old = ("(W)", "<*>", "-", "lookup", "failed.", "Error:", '"timed', 'out"')
+    line = ("(W)", "<*>", "-", "lookup", "failed.", "Error:", '"Host', "not", 'found"')
+    assert not _values_after_severity((*old[:6], "<*>"), old, line)
+    # a label of words in capitals ending in a level's name ("PROBE ALERT:") names the
+    # record's kind; a time after the level is still the header's: not asked
+    probe = ("[<*>]", "PROBE", "ALERT:")
+    assert not _values_after_severity((*probe, "<*>"), (*probe, "db-<*>;PING;OK"), (*probe, "db-<*>;PING;CRITICAL", "-", "no", "reply"))
+    timed = ("[INFO]", "<*>:<*>:<*>", "<*>")
+    assert not _values_after_severity((*timed, "<*>"), (*timed, "Reading", "batch"), (*timed, "Loaded", "config", "from", "<*>"))
+    # the level in capitals or brackets, nothing after it but values, a word printed there
+    assert _values_after_severity(("TAPE", "INFO", "<*>"), ("TAPE", "INFO", "Opened", "all", "lanes"), ("TAPE", "INFO", "x"))
+    assert _values_after_severity(("<*>", "[WARN]", "<*>", "<*>"), ("<*>", "[WARN]", "<*>", "<*>"), ("<*>", "[WARN]", "disk", "full", "<*>"))
+    # a free text after a word label is one value flag on or off
+    errors = ["connect refused", "bad access token or password", "host unreachable", "bad access token or password"]
+    texts = [f"2026-11-05 09:1{i}:0{i} - [error] [relay:Hall] Relay error: {t}" for i, t in enumerate(errors)]
+    assert _templates_of(texts) == _templates_of(texts, values_after_severity=False)
+    # keyword variants stay two statements either way
+    r = random.Random(4)
+    logins = [f"2026-03-01 10:{i:02d}:07 gate[{100 + i}] INFO {r.choice(['Accepted', 'Failed'])} login for user u{r.randint(1, 9)}"
+              for i in range(30)]
+    assert len(_templates_of(logins)) == len(_templates_of(logins, values_after_severity=False)) == 2
 
 
 # ----------------------- capitalised pairs printed at another place by other statements (pass 36e)

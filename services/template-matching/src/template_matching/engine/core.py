@@ -353,6 +353,14 @@ class EngineConfig:
     # printed after one header, not a value of one; a label's or a code's text stays a value
     # (see _cut_loses_statement; pass 36b)
     span_cuts_keep_a_message_word: bool = True
+    # nor does a template become variable-length (a span cut from two lines, a gapped merge)
+    # printing nothing but values after its header's severity word while the template or the
+    # line printed a word there ("<time> [<*>] NCCL INFO Connected all rings" / "... NCCL INFO
+    # comm <*> rank <*> ..." as "... NCCL INFO <*>"): the text after the severity is each
+    # line's whole message, two statements printed after one header whose tag it kept, and
+    # the template would take every statement of that logger (see _values_after_severity;
+    # pass 37a)
+    values_after_severity: bool = True
     # nor does a template of fixed length and a line that each print a word alone merge into
     # a template that names nothing but its severity: the words were the statements, and a
     # template without one takes every line of its token count and punctuation, whatever
@@ -4456,6 +4464,36 @@ def _level_token(tok: str) -> bool:
     return tok.strip(_TRAIL + "()[]{}<>").lower() in _SEVERITY_NAMES
 
 
+def _header_severity(tokens: tuple[str, ...]) -> int | None:
+    """The place of the first severity word printed as a header's ("INFO", "[WARN]", "<err>",
+    "ERROR:"): in capitals or in brackets. A label in mixed case ("Error:") printed after the
+    message's fields is a key, and a colon after another word ("SERVICE ALERT:") ends a label
+    of words naming the record's kind: neither is the logger's level (pass 37a)."""
+    for i, t in enumerate(tokens):
+        if VAR in t or not _level_token(t) or not (t[:1] in "[(<" or t.rstrip(":").isupper()):
+            continue
+        if t.endswith(":") and i and VAR not in tokens[i - 1] and tokens[i - 1].isalpha():
+            continue
+        return i
+    return None
+
+
+def _values_after_severity(new: tuple[str, ...], *printed: tuple[str, ...]) -> bool:
+    """Whether ``new`` (a template of variable length) prints nothing but bare values after
+    its header's severity word while one of ``printed`` (the template and the line it is
+    made from) printed a word there: every statement of that logger, whatever its words,
+    would fit it. A value of a field's shape after the level ("<*>:<*>:<*>", a time) is
+    still the header's, and the message starts after it: not asked (pass 37a)."""
+    i = _header_severity(new)
+    if i is None or i == len(new) - 1 or any(x != VAR for x in new[i + 1 :]):
+        return False  # a word, or a value of a header field's shape (a time): not asked
+    for toks in printed:
+        j = _header_severity(toks)
+        if j is not None and toks[j] == new[i] and any(_has_alpha(x) for x in toks[j + 1 :]):
+            return True
+    return False
+
+
 def _bracket_groups(
     tpl: tuple[str, ...], p: int, openers: str = "[", *, inner: bool = False, keyed: bool = False,
     limit: int | None = None,
@@ -6039,10 +6077,14 @@ class TemplateEngine:
     def _cut_loses_a_word(self, tpl: tuple[str, ...], toks: tuple[str, ...], cut: tuple[int, int]) -> bool:
         """The span the cut would make from ``tpl`` and ``toks`` loses the words that named a
         statement (_loses_last_word) or names nothing but its severity though one of the two
-        named a word (_cut_loses_statement): both paths that cut a span from two lines
+        named a word (_cut_loses_statement) or prints nothing but values after the header's
+        severity (_values_after_severity): both paths that cut a span from two lines
         (_learn_span, _span_after_change) refuse it."""
         new = _span_tokens(tpl, toks, *cut)
-        return self._loses_last_word(tpl, new) or self._cut_loses_statement(tpl, toks, cut[0], new)
+        return (
+            self._loses_last_word(tpl, new) or self._cut_loses_statement(tpl, toks, cut[0], new)
+            or (self.config.values_after_severity and _values_after_severity(new, tpl, toks))
+        )
 
     def _fixed_loses_last_word(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
         """A fixed-length template ``old`` and a line that each print a word alone would merge
@@ -6781,15 +6823,20 @@ class TemplateEngine:
     def _merge_gapped(
         self, tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...]
     ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
-        """_gapped_merge with the gapped-merge rules this engine's configuration switches on."""
+        """_gapped_merge with the gapped-merge rules this engine's configuration switches on;
+        none that would print nothing but values after the header's severity where a word
+        was printed (_values_after_severity, pass 37a)."""
         config = self.config
-        return _gapped_merge(
+        merged = _gapped_merge(
             tpl, gaps, toks, config.optional_groups, config.trailing_clauses, config.gapped_digit_names,
             self._gapped_value_pair(), config.gapped_enclosed_values, config.gapped_value_units,
             config.gapped_name_words, config.gapped_name_particles, config.gapped_enclosing_values,
             config.gapped_header_groups, config.gapped_titled_texts, config.gapped_byte_runs,
             config.gapped_name_words and config.sentence_capital_names,
         )
+        if merged is not None and config.values_after_severity and _values_after_severity(merged[1], tpl, toks):
+            return None  # nothing but values after the severity: every statement of the logger
+        return merged
 
     def _gapped_value_pair(self) -> Callable[[tuple[str, ...], int, str, str], bool] | None:
         return self._gapped_values_at if self.config.gapped_value_words and self.config.value_shapes else None
