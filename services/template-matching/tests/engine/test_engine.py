@@ -2359,7 +2359,8 @@ def test_a_fixed_merge_never_leaves_two_statements_without_a_word() -> None:
         "[<*>:<*>:<*>,<*>] <inf> sensor_hub: Calibrating accelerometer",
         "[<*>:<*>:<*>,<*>] <inf> fs_nvs: <*> mounted", "[<*>:<*>:<*>,<*>] <inf> fs_nvs: <*> mounted"]
     assert len({c for c, _ in got}) == 3
-    before = TemplateEngine(EngineConfig(fixed_keep_a_word=False))
+    # (absorb_keeps_words, pass 37f, keeps the sentence's template out of the merged one too)
+    before = TemplateEngine(EngineConfig(fixed_keep_a_word=False, absorb_keeps_words=False))
     got = [before.assign(line)[0] for line in lines]
     assert {before.current(c)[2] for c in got} == {"[<*>:<*>:<*>,<*>] <inf> <*>: <*> <*>"}
     # rows of a table, whose differing words are fields by the table rule, still join
@@ -5216,8 +5217,9 @@ def test_a_time_of_several_variables_covers_no_plain_word_in_absorb() -> None:
     assert len(samples) == 1  # the samples are one statement, whatever their names
     assert got[0] == got[8] and got[4] == got[9]
     assert len({got[0], got[4], *samples}) == 3
-    # without the rule the samples' template took both sentences of its token count
-    assert len(set(_final_ids(_SAMPLES, absorb_value_shapes=False))) == 1
+    # without the rule the samples' template took both sentences of its token count (and
+    # without absorb_keeps_words, pass 37f, which keeps them apart by their words too)
+    assert len(set(_final_ids(_SAMPLES, absorb_value_shapes=False, absorb_keeps_words=False))) == 1
 
 
 def test_a_value_shape_refuses_only_a_plain_word() -> None:
@@ -6671,3 +6673,59 @@ def test_an_aside_rule_leaves_words_alone_in_brackets_labels_and_keywords_apart(
     # an outcome and its opposite stay apart too
     checks = [f"check {i} returned (state {('valid', 'invalid')[i % 2]})" for i in range(6)]
     assert len(_templates_of(checks)) == 2
+
+
+def _hub_lines() -> list[str]:
+    # an invented notebook hub's debug log: request lines (status, method, path, user, time)
+    # and a sentence of the same token count behind the same header
+    lines = []
+    for i, (user, method) in enumerate((("alice", "GET"), ("alice", "PUT"), ("bob", "GET"), ("carol", "POST"))):
+        lines.append(f"[D 2026-03-01 10:00:0{i}.120 HubApp] Opening websocket session for 10.0.0.{i}")
+        lines.append(f"[D 2026-03-01 10:00:1{i}.120 HubApp] 200 {method} /user/{user}/api/s{i} ({user}@10.0.0.{i}) 3.2{i}ms")
+    return lines
+
+
+def test_a_template_of_values_alone_absorbs_no_sentence_it_covers() -> None:
+    # the request lines' template became values after the header ("(alice@<*>)" then "(bob@<*>)"):
+    # it covers the sentence's template of its length, but shares none of its words
+    on = _templates_of(_hub_lines())
+    assert on == [
+        "[D <*> <*>:<*>:<*> HubApp] Opening websocket session for <*>",
+        "[D <*> <*>:<*>:<*> HubApp] <*> <*> <*> <*> <*>",
+    ]
+    # flag off: the sentence's template was absorbed into the template of values
+    assert _templates_of(_hub_lines(), absorb_keeps_words=False) == ["[D <*> <*>:<*>:<*> HubApp] <*> <*> <*> <*> <*>"]
+
+
+def test_absorb_keeps_words_leaves_records_and_specific_forms_as_before() -> None:
+    from template_matching.engine.core import _covers_by_values_alone
+
+    # a sentence behind a header, covered by values alone: kept apart
+    assert _covers_by_values_alone(
+        ("[D", "<*>", "App]", "<*>", "<*>", "<*>", "<*>"), ("[D", "<*>", "App]", "Accepting", "connection", "from", "<*>"), 0.5
+    )
+    # a more specific form of the same statement (half its words kept or more): absorbed
+    assert not _covers_by_values_alone(("Started", "sidecar", "<*>"), ("Started", "sidecar", "api"), 0.5)
+    assert not _covers_by_values_alone(
+        ("user", "<*>", "logged", "in", "from", "<*>"), ("user", "alice", "logged", "in", "from", "<*>"), 0.5
+    )
+    # a record's fields stand apart ("localhost - bob") or are no text (codes, paths): absorbed
+    assert not _covers_by_values_alone(
+        ("<*>", "-", "<*>", "[<*>]", '"POST', "<*>", 'HTTP/<*>"', "<*>", "<*>", "<*>"),
+        ("localhost", "-", "bob", "[<*>]", '"POST', "/", 'HTTP/<*>"', "<*>", "<*>", "successful-ok"),
+        0.5,
+    )
+    assert not _covers_by_values_alone(("<*>", "<*>", "<*>", "<*>"), ("<*>", "TCP_MISS/<*>", "GET", "HIER_DIRECT/-"), 0.5)
+    # the engine: a generalised template still absorbs the siblings it covers
+    engine = TemplateEngine()
+    engine.add("Started sidecar nginx")
+    api = engine.add("Started sidecar api")
+    merged = engine.add("Started sidecar istio-proxy")
+    assert api.template_id in merged.replaced
+    # keyword variants stay two, with the flag or without it
+    outcomes = [
+        f"2026-11-05 09:1{i}:0{i} gate: {w} login for u{i} from 10.1.0.{i}"
+        for i, w in enumerate(["Accepted", "Failed", "Accepted", "Failed"])
+    ]
+    assert len(_templates_of(outcomes)) == 2
+    assert len(_templates_of(outcomes, absorb_keeps_words=False)) == 2

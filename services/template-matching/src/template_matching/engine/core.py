@@ -733,6 +733,14 @@ class EngineConfig:
     # document's attributes) are no record (see _run_over_record; pass 36a: taken out by the
     # blind weighing, BootPlatform lower in its own order and one shuffle; off by default)
     records_kept: bool = False
+    # a template that generalised absorbs (absorb_covered) only a template whose words it
+    # keeps as a line would need them: at least ``similarity`` of the covered template's
+    # words of text (lower-case words, not codes, fields or values) are its constants too. A
+    # template whose message became values ("[D <*> App] <*> <*> <*> <*>" after two request
+    # lines) covers every sentence of its length behind the same header ("[D <*> App]
+    # Accepting connection from <*>"), yet it has shown nothing of those words: they stay
+    # their statement's (see _covers_by_values_alone; pass 37f)
+    absorb_keeps_words: bool = True
     # a header printed as "|"-joined fields with no space before the message (NLog's
     # "<time>|Info|Service|Episode search ...", Open vSwitch's "<time>|<n>|bridge|INFO|bridge
     # ...") glues the message's first word to the header's masked time: that word is the
@@ -2939,6 +2947,25 @@ def _message_name(tok: str) -> str | None:
 @lru_cache(maxsize=_TOKEN_CACHE)
 def _several_pattern(a: str) -> re.Pattern[str]:
     return re.compile(".+".join(re.escape(part) for part in a.split(VAR)), re.S)
+
+
+_TEXT_WORD = re.compile(r"^[A-Za-z]?[a-z][a-z'-]*[.,:;]?$")
+
+
+def _covers_by_values_alone(ct: tuple[str, ...], st: tuple[str, ...], share: float) -> bool:
+    """Whether template ``ct``, which covers template ``st`` of its length, covers a phrase of
+    ``st`` (two words of text side by side: lower-case words, a capital first letter
+    allowed, "Accepting token-authenticated connection from") with variables and keeps fewer
+    than ``share`` of ``st``'s words of text as its own constants: a line that met ``st``
+    would not meet ``ct`` (_closest's similarity), so ``st`` is another statement printed
+    behind the same header, not a more specific form of ``ct``'s. A record's fields stand
+    apart or are no text ("localhost - bob", "GET", "HIER_DIRECT/-", "NOERROR"): a record
+    template absorbs the records it covers as before."""
+    held = [i for i, t in enumerate(st) if _TEXT_WORD.match(t)]
+    if not any(j == i + 1 and ct[i] != st[i] and ct[j] != st[j] for i, j in pairwise(held)):
+        return False
+    kept = sum(1 for i in held if ct[i] == st[i])
+    return kept < share * len(held)
 
 
 @lru_cache(maxsize=_PAIR_CACHE)
@@ -7128,6 +7155,8 @@ class TemplateEngine:
                     ok = False
                     break
             if not ok:
+                continue
+            if self.config.absorb_keeps_words and _covers_by_values_alone(ct, st, self.config.similarity):
                 continue
             gone.append(self._fold(b, s, c))
         return gone
