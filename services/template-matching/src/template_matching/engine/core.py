@@ -978,6 +978,15 @@ def _retired(old_ids: list[str], live_id: str) -> tuple[str, ...]:
 _DRIFTED_PLACES = 2
 
 
+def _rows_template(rows: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The template that covers token rows of one length: each place's tokens merged in turn
+    (_merge_token), as a sibling group's merge makes it."""
+    merged = rows[0]
+    for row in rows[1:]:
+        merged = tuple(a if a == b else _merge_token(a, b) for a, b in zip(merged, row, strict=True))
+    return merged
+
+
 def _words_against_values(rows: list[tuple[str, ...]], pos: int) -> int:
     """Places of templates of one length, ``pos`` left out, where one prints a word of letters
     alone ("Activity", "server") and another the bare variable."""
@@ -6165,9 +6174,7 @@ class TemplateEngine:
             return False
         if any(_request_method(t, toks, [pos]) for t in members):
             return False  # a request's method (see _sibling_loses_last_word)
-        merged = toks
-        for t in members:
-            merged = tuple(a if a == b else _merge_token(a, b) for a, b in zip(merged, t, strict=True))
+        merged = _rows_template([toks, *members])
         rest = merged[:pos] + merged[pos + 1 :]
         return not (_own_word(rest) or any(_PROGRAM_TAG.match(t) for t in rest))
 
@@ -6185,9 +6192,7 @@ class TemplateEngine:
         rows = [toks, *(m.tokens for m in group.members if m.merged_into is None)]
         if len({len(r) for r in rows}) != 1 or _words_against_values(rows, pos) < _DRIFTED_PLACES:
             return False
-        merged = rows[0]
-        for r in rows[1:]:
-            merged = tuple(a if a == b else _merge_token(a, b) for a, b in zip(merged, r, strict=True))
+        merged = _rows_template(rows)
         kept = sum(1 for t in merged if _letters_word(t))
         lost = sum(
             1 for j, t in enumerate(merged) if not _letters_word(t) and any(_letters_word(r[j]) for r in rows)
