@@ -72,14 +72,18 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "FuzzingPlatform", "CodeAnalysisPlatform", "ProverPlatform",
            "WeatherPlatform", "BootPlatform", "FilesystemPlatform",
            "SeismologyPlatform", "EmbeddedDBPlatform", "BroadcastPlatform",
-           "PacketCapturePlatform", "PhotoLibraryPlatform", "ProcessSupervisorPlatform")
+           "PacketCapturePlatform", "PhotoLibraryPlatform", "ProcessSupervisorPlatform",
+           "GraphDBPlatform", "StaticSitePlatform", "ChatbotPlatform",
+           "WebAnalyticsPlatform", "NewsletterPlatform", "RuntimeTracePlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
             "FuzzingPlatform", "CodeAnalysisPlatform", "ProverPlatform",
             "WeatherPlatform", "BootPlatform", "FilesystemPlatform",
             "SeismologyPlatform", "EmbeddedDBPlatform", "BroadcastPlatform",
-            "PacketCapturePlatform", "PhotoLibraryPlatform", "ProcessSupervisorPlatform")
+            "PacketCapturePlatform", "PhotoLibraryPlatform", "ProcessSupervisorPlatform",
+            "GraphDBPlatform", "StaticSitePlatform", "ChatbotPlatform",
+            "WebAnalyticsPlatform", "NewsletterPlatform", "RuntimeTracePlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -578,7 +582,8 @@ def main() -> int:
         "sets at its start), FuzzingPlatform, CodeAnalysisPlatform, ProverPlatform, WeatherPlatform, BootPlatform and "
         "FilesystemPlatform (pass 36, in two sets at its start), SeismologyPlatform, EmbeddedDBPlatform, "
         "BroadcastPlatform, PacketCapturePlatform, PhotoLibraryPlatform and ProcessSupervisorPlatform (pass 37, in "
-        "two sets at its start) "
+        "two sets at its start), GraphDBPlatform, StaticSitePlatform, ChatbotPlatform, WebAnalyticsPlatform, "
+        "NewsletterPlatform and RuntimeTracePlatform (pass 38, in two sets at its start) "
         "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "
