@@ -6729,3 +6729,54 @@ def test_absorb_keeps_words_leaves_records_and_specific_forms_as_before() -> Non
     ]
     assert len(_templates_of(outcomes)) == 2
     assert len(_templates_of(outcomes, absorb_keeps_words=False)) == 2
+
+
+# ------------------------------------- a group nested whole in round brackets (pass 38a)
+
+
+def _job_runner_lines(peers: list[str], verbs: list[str] | None = None) -> list[str]:
+    # an invented job runner prints the peer that started each job in round brackets: an
+    # address and port in square brackets, or a mode's name in square brackets when no peer did
+    verbs = verbs or ["finished"] * len(peers)
+    return [
+        f"[W][2026-03-01T10:00:0{i}+0000] job={300 + i} ({p}) {v} with code: {i % 3}, (jobs left: {5 - i})"
+        for i, (p, v) in enumerate(zip(peers, verbs, strict=True))
+    ]
+
+
+_PEERS = ["[10.0.0.5]:4242", "[LOCAL CONSOLE]", "[10.0.3.9]:5100", "[10.0.1.7]:4242", "[LOCAL CONSOLE]", "[10.0.2.2]:6001"]
+
+
+def test_a_group_nested_whole_in_round_brackets_is_the_brackets_value() -> None:
+    one = ["[W][<*>:<*>:<*>] job=<*> <*> finished with code: <*>, (jobs left: <*>)"]
+    assert _templates_of(_job_runner_lines(_PEERS)) == one
+    # the mode's name first: the same one template
+    assert _templates_of(_job_runner_lines(_PEERS[::-1])) == one
+    # flag off: one template per token count of the bracketed value
+    assert sorted(_templates_of(_job_runner_lines(_PEERS), gapped_nested_groups=False)) == [
+        "[W][<*>:<*>:<*>] job=<*> ([<*>]:<*>) finished with code: <*>, (jobs left: <*>)",
+        "[W][<*>:<*>:<*>] job=<*> ([LOCAL CONSOLE]) finished with code: <*>, (jobs left: <*>)",
+    ]
+
+
+def test_gapped_nested_groups_leaves_keyword_variants_and_phrases_in_brackets_alone() -> None:
+    from template_matching.engine.core import _nested_group, _nested_group_place
+
+    # keyword variants stay apart: four statements (two verbs, each with both peers' forms)
+    verbs = ["crashed", "finished", "crashed", "finished", "crashed", "finished"]
+    got = _templates_of(_job_runner_lines(_PEERS, verbs))
+    assert len(got) == 4 and sum("crashed" in t for t in got) == 2
+    # the nested group: square brackets or quotes, whole, inside the round ones
+    assert _nested_group(("([LOCAL", "CONSOLE])"))
+    assert _nested_group(('("no', 'peer', 'yet"),'))
+    assert _nested_group_place(("([<*>]:<*>)",), ("([LOCAL", "CONSOLE])"))
+    assert _nested_group_place(("([LOCAL", "CONSOLE]).",), ("([<*>]:<*>).",))
+    # a phrase set in brackets (pass 17c's guard), a group with words after it, one token,
+    # other brackets or other punctuation after them: not asked
+    assert not _nested_group(("(cache", "miss)"))
+    assert not _nested_group(("([LOCAL", "CONSOLE]", "retry)"))
+    assert not _nested_group(("([LOCAL]",))
+    assert not _nested_group(("[[LOCAL", "CONSOLE]]"))
+    assert not _nested_group_place(("(<*>)",), ("(cache", "miss)"))
+    assert not _nested_group_place(("(<*>).",), ("([LOCAL", "CONSOLE]),"))
+    assert not _nested_group_place(("(peer)",), ("([LOCAL", "CONSOLE])"))

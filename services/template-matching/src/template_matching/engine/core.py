@@ -680,6 +680,13 @@ class EngineConfig:
     # the whole value: the aligned tokens inside it join the gap, up to its delimiters
     # (see _enclosing_extent; pass 26c)
     gapped_enclosing_values: bool = True
+    # with gapped_enclosed_values, round brackets whose whole content is one bracketed or
+    # quoted group of several tokens ("([STANDALONE MODE])", "("no peer yet")") frame a value
+    # like the same brackets around a value on the other side ("([::ffff:<*>]:<*>)"), though
+    # the group holds words alone: a phrase set in brackets ("(cache miss)", pass 17c's guard)
+    # is words, never a group nested in the brackets; the two are one value of any token count
+    # (see _nested_group_place; pass 38a)
+    gapped_nested_groups: bool = True
     # with gapped_enclosing_values, a bracketed group of the line's header (a thread or
     # channel name printed with spaces: "[Dispatch Thread on Billing Feed (<*>)]" / "[Dispatch
     # Thread on Lab Results Out (<*>)]") is one value though words of it aligned: before it
@@ -5192,11 +5199,36 @@ def _enclosed_place(run_t: tuple[str, ...], run_l: tuple[str, ...], angle: bool 
     return a[0] != "(" or any(VAR in x or "," in x for x in run_l)
 
 
+def _nested_group(run: tuple[str, ...]) -> bool:
+    """Whether ``run`` is one value in round brackets whose whole content is one bracketed or
+    quoted group of several tokens ("([STANDALONE MODE])", "("no peer yet"),"): a value the
+    program printed inside its own frame, not a phrase set in brackets."""
+    enc = _enclosed_text(run)
+    if enc is None or enc[0] != "(" or len(run) < 2:
+        return False
+    text = " ".join(run)
+    inner = text[1 : len(text) - len(enc[1]) - 1]
+    return inner[:1] in _ENCLOSERS and _enclosed_text(tuple(inner.split(" "))) == (inner[0], "")
+
+
+def _nested_group_place(run_t: tuple[str, ...], run_l: tuple[str, ...]) -> bool:
+    """Whether one side of a gapped merge's place prints a value in round brackets ("(<*>)",
+    "([::ffff:<*>]:<*>)") where the other prints the same brackets around one nested
+    bracketed or quoted group of words (_nested_group: "([STANDALONE MODE])"), followed by the
+    same punctuation: the brackets frame one value whatever its words. Pass 38a."""
+    a, b = _enclosed_text(run_t), _enclosed_text(run_l)
+    if a is None or a != b or a[0] != "(":
+        return False
+    return (any(VAR in x for x in run_t) and _nested_group(run_l)) or (
+        any(VAR in x for x in run_l) and _nested_group(run_t)
+    )
+
+
 def _enclosed_extent(
     tpl: tuple[str, ...], gaps: tuple[int, ...], toks: tuple[str, ...], ends: list[tuple[int, int]], k: int,
     prev_i: int, prev_j: int, since_gap: int, units: bool = False, enclosed: bool = True, names: bool = False,
     particles: bool = False, enclosing: bool = False, header: bool = False, titled: bool = False,
-    capitals: bool = False,
+    capitals: bool = False, nested: bool = False,
 ) -> tuple[int, int] | None:
     """Whether the unaligned place before ``ends[k]`` is one enclosed value (_enclosed_place),
     alone or with the aligned pair next to it where the template holds a variable (the
@@ -5229,7 +5261,9 @@ def _enclosed_extent(
             continue
         lo_t, lo_l = (prev_i, prev_j) if left else (prev_i + 1, prev_j + 1)
         hi_t, hi_l = (i + 1, j + 1) if right else (i, j)
-        if _enclosed_place(tpl[lo_t:hi_t], toks[lo_l:hi_l]):
+        if _enclosed_place(tpl[lo_t:hi_t], toks[lo_l:hi_l]) or (
+            nested and _nested_group_place(tpl[lo_t:hi_t], toks[lo_l:hi_l])
+        ):
             return int(left), int(right)
         if header and lo_t < hi_t and lo_l < hi_l and _header_field(tpl[lo_t:hi_t], toks[lo_l:hi_l]) and _header_value(
             tpl, lo_t, hi_t, toks[lo_l][:1]
@@ -5443,6 +5477,7 @@ def _gapped_merge(
     value_pair: Callable[[tuple[str, ...], int, str, str], bool] | None = None, enclosed_values: bool = False,
     value_units: bool = False, name_words: bool = False, name_particles: bool = False, enclosing_values: bool = False,
     header_groups: bool = False, titled_texts: bool = False, byte_runs: bool = False, name_capitals: bool = False,
+    nested_groups: bool = False,
 ) -> tuple[int, tuple[str, ...], tuple[int, ...]] | None:
     """(aligned constants, tokens, gap positions) of the gapped template that covers both the
     template and the line, or None where the two are not one message with parts of varying
@@ -5497,7 +5532,7 @@ def _gapped_merge(
                     tpl, gaps, toks, ends, k, prev_i, prev_j,
                     len(out) - 1 - new_gaps[-1] if new_gaps else _ENCLOSED_TOKENS + 2, value_units,
                     enclosed_values, name_words, name_particles, enclosing_values, header_groups, titled_texts,
-                    name_capitals,
+                    name_capitals, nested_groups,
                 ) if enclosed_values or name_words or titled_texts else None
                 if ext is None:
                     return None
@@ -6865,6 +6900,7 @@ class TemplateEngine:
             config.gapped_name_words, config.gapped_name_particles, config.gapped_enclosing_values,
             config.gapped_header_groups, config.gapped_titled_texts, config.gapped_byte_runs,
             config.gapped_name_words and config.sentence_capital_names,
+            config.gapped_enclosed_values and config.gapped_nested_groups,
         )
         if merged is not None and config.values_after_severity and _values_after_severity(merged[1], tpl, toks):
             return None  # nothing but values after the severity: every statement of the logger
