@@ -6780,3 +6780,72 @@ def test_gapped_nested_groups_leaves_keyword_variants_and_phrases_in_brackets_al
     assert not _nested_group_place(("(<*>)",), ("(cache", "miss)"))
     assert not _nested_group_place(("(<*>).",), ("([LOCAL", "CONSOLE]),"))
     assert not _nested_group_place(("(peer)",), ("([LOCAL", "CONSOLE])"))
+
+
+# ------------------------- a template of bare variables takes no line that names something (pass 38b)
+
+
+# a trainer's progress rows (epoch, step, loss, accuracy, seconds: five bare numbers) among its
+# sentences of five tokens: the rows' template is "<*> <*> <*> <*> <*>", which covers every line
+# of five tokens
+_TRAINER_LINES = [
+    "0 12 0.51 3.25 41",
+    "1 12 0.49 3.11 40",
+    "Checkpoint saved after 120 steps",
+    "2 13 0.48 3.02 39",
+    "Checkpoint saved after 240 steps",
+    "Learning rate lowered to 0.001",
+    "3 14 0.47 2.99 38s",
+    "Learning rate lowered to 0.0005",
+]
+
+
+def test_a_template_of_bare_values_takes_no_sentence_of_its_length() -> None:
+    on = _templates_of(_TRAINER_LINES, values_only_apart=True)
+    assert on == ["<*> <*> <*> <*> <*>", "Checkpoint saved after <*> steps", "Learning rate lowered to <*>"]
+    engine = TemplateEngine(EngineConfig(values_only_apart=True))
+    got = [engine.assign(line)[0] for line in _TRAINER_LINES]
+    rows = {got[i] for i in (0, 1, 3, 6)}
+    assert len(rows) == 1  # a row with a unit glued to its number ("38s") names nothing: still a row
+    assert rows.isdisjoint({got[2], got[4], got[5], got[7]})
+    # flag off: lookup answered every sentence with the rows' template
+    assert _templates_of(_TRAINER_LINES, values_only_apart=False) == ["<*> <*> <*> <*> <*>"]
+
+
+def test_values_only_apart_answers_alike_in_bulk_and_line_by_line() -> None:
+    # the native index leaves a bare template's lines to Python, which asks each line
+    lines = _TRAINER_LINES * 3
+    config = EngineConfig(values_only_apart=True)
+    one = TemplateEngine(config)
+    by_line = [one.assign(line)[0] for line in lines]
+    bulk = TemplateEngine(config)
+    assert list(bulk.assign_text("".join(line + "\n" for line in lines))) == by_line
+    batch = TemplateEngine(config)
+    assert [seq for seq, _ in batch.assign_batch(lines)] == by_line
+    assert one.templates() == bulk.templates() == batch.templates()
+
+
+def test_values_only_apart_leaves_punctuated_records_and_keyword_variants_alone() -> None:
+    from template_matching.engine.core import _bare_values
+
+    assert _bare_values(("<*>", "<*>", "<*>"))
+    # a template that kept a token's punctuation (a record's "-", a unit, a time's colons) is
+    # not asked: a record whose fields' words became values is still one record
+    assert not _bare_values(("<*>", "-", "<*>", "<*>"))
+    assert not _bare_values(("<*>", "<*>%", "<*>"))
+    assert not _bare_values(("<*>", "<*>:<*>:<*>", "<*>"))
+    records = [
+        f"10.0.0.{i} - {user} {method} /api/v{i} {code}"
+        for i, (user, method, code) in enumerate(
+            [("alice", "GET", 200), ("bob", "POST", 201), ("carol", "PUT", 204), ("dave", "DELETE", 404),
+             ("erin", "PATCH", 500), ("frank", "HEAD", 200), ("grace", "GET", 302)]
+        )
+    ]
+    assert _templates_of(records, values_only_apart=True) == _templates_of(records, values_only_apart=False)
+    # keyword variants stay two statements, with the flag or without it
+    outcomes = [f"Job {i} {w} in {i + 2} s" for i, w in enumerate(["finished", "failed", "finished", "failed"])]
+    assert len(_templates_of(outcomes, values_only_apart=True)) == 2
+    assert len(_templates_of(outcomes, values_only_apart=False)) == 2
+    # rows of values alone still share their template
+    rows = [f"{i} {i * 7} {i * 3}.5 {i + 1}" for i in range(6)]
+    assert _templates_of(rows, values_only_apart=True) == ["<*> <*> <*> <*>"]

@@ -748,6 +748,14 @@ class EngineConfig:
     # Accepting connection from <*>"), yet it has shown nothing of those words: they stay
     # their statement's (see _covers_by_values_alone; pass 37f)
     absorb_keeps_words: bool = True
+    # a template of fixed length whose every token is a bare variable ("<*> <*> <*> <*> <*>",
+    # a solver's progress rows) covers every line of its token count, so lookup would answer
+    # with it any later line of that length whatever its words ("Courant Number mean: <*>
+    # max: <*>", "<*> rows, <*> cols, <*> nonzeros <*>s"): it takes only lines that name
+    # nothing; a line that names something (a word, a delimiter) is mined and starts or joins
+    # a template that keeps its words. A template that kept punctuation ("<*> - <*> <*>", a
+    # record whose fields' words became values) is not asked (see _values_take_named; pass 38b)
+    values_only_apart: bool = True
     # a header printed as "|"-joined fields with no space before the message (NLog's
     # "<time>|Info|Service|Episode search ...", Open vSwitch's "<time>|<n>|bridge|INFO|bridge
     # ...") glues the message's first word to the header's masked time: that word is the
@@ -844,12 +852,16 @@ class _Cluster:
         "template",
         "template_id",
         "tokens",
+        "values_only",
         "wild",
     )
 
     def __init__(self, seq: int, tokens: tuple[str, ...], index: TemplateIndex | None = None) -> None:
         self.seq = seq
         self.count = 0
+        # a template of fixed length of bare variables alone, with values_only_apart: the
+        # native index leaves its lines to Python (see _Bucket.add, TemplateEngine._values_take_named)
+        self.values_only = False
         self.merged_into: _Cluster | None = None
         # a span made from a record field whose delimiter both runs printed: the delimiter
         # (a later line's value may run on over more of the record's fields, _match_span)
@@ -888,8 +900,9 @@ class _Cluster:
         # the native index answers this template's lines only while it is not pending
         self._pending = value
         if self._index is not None:
-            # a template with retired numbers to announce is answered by Python as well
-            self._index.set_pending(self.seq, value or bool(self.announce))
+            # a template with retired numbers to announce is answered by Python as well, and
+            # so is one of bare variables (each line is asked whether it names something)
+            self._index.set_pending(self.seq, value or bool(self.announce) or self.values_only)
 
     def _set_tokens(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
@@ -1003,6 +1016,12 @@ def _words_against_values(rows: list[tuple[str, ...]], pos: int) -> int:
     )
 
 
+def _bare_values(tokens: tuple[str, ...]) -> bool:
+    """Whether every token of a template is a bare variable (``<*> <*> <*> <*>``): it has
+    kept neither a word nor a token's punctuation of the lines mined into it."""
+    return all(t == VAR for t in tokens)
+
+
 def _due_group(c: _Cluster) -> _Siblings | None:
     """The sibling group that a line of ``c`` merges now, if any: the first evident group of
     a pending template. Without one the line is answered like any other (the native index
@@ -1017,11 +1036,13 @@ def _due_group(c: _Cluster) -> _Siblings | None:
 class _Bucket:
     """All templates of one token count, indexed for the fast path."""
 
-    __slots__ = ("clusters", "index", "native", "pattern_list", "patterns", "postings")
+    __slots__ = ("clusters", "index", "native", "pattern_list", "patterns", "postings", "values_apart")
 
-    def __init__(self, native: TemplateIndex | None = None) -> None:
+    def __init__(self, native: TemplateIndex | None = None, values_apart: bool = False) -> None:
         # the engine's native index, kept in step with index / patterns (see TemplateEngine)
         self.native = native
+        # EngineConfig.values_only_apart: templates of bare variables are answered by Python
+        self.values_apart = values_apart
         self.index: dict[tuple[str, ...], _Cluster] = {}
         # (position, constant token) -> templates that have it: finds similar templates
         # without comparing the line with every template of its length
@@ -1049,6 +1070,10 @@ class _Bucket:
             self.pattern_list = sorted(self.patterns, key=len)
         if self.native is not None:
             self.native.add(c.seq, c.key, c.wild, c.template, c.template_id)
+        values_only = self.values_apart and _bare_values(c.tokens)
+        if values_only != c.values_only:
+            c.values_only = values_only
+            c.pending = c.pending  # tell the native index whether Python answers its lines
 
     def remove(self, c: _Cluster) -> None:
         if self.index.get(c.key) is c:
@@ -1069,6 +1094,10 @@ class _Bucket:
             self.pattern_list = sorted(self.patterns, key=len)
         if self.native is not None:
             self.native.remove(c.seq)
+        if c.values_only:
+            # (a span or gapped template made from it lives outside the buckets)
+            c.values_only = False
+            c.pending = c.pending
 
     def lookup(self, toks: tuple[str, ...]) -> _Cluster | None:
         index = self.index
@@ -5703,7 +5732,7 @@ class TemplateEngine:
     def _bucket(self, n: int) -> _Bucket:
         b = self._buckets.get(n)
         if b is None:
-            b = self._buckets[n] = _Bucket(self._native)
+            b = self._buckets[n] = _Bucket(self._native, self.config.values_only_apart)
         return b
 
     def _new_cluster(self, toks: tuple[str, ...]) -> _Cluster:
@@ -6255,6 +6284,8 @@ class TemplateEngine:
         toks = self._mask(message)
         b = self._bucket(len(toks))
         c = b.lookup(toks)
+        if c is not None and self._values_take_named(c, toks):
+            c = None  # mined instead (see _values_take_named)
         if c is not None:
             group = _due_group(c)
             if group is not None and (
@@ -6404,6 +6435,17 @@ class TemplateEngine:
         c.count += 1
         self._remember(message, c)
         return c, False, _retired(old_ids, c.template_id)
+
+    @staticmethod
+    def _values_take_named(c: _Cluster, toks: tuple[str, ...]) -> bool:
+        """Lookup found for the line a template of fixed length of bare variables alone
+        (_bare_values, see values_only_apart) while the line names something (a word
+        outside its values, or a delimiter: _names_something): the template covers the line
+        only because it covers every line of its token count, not because it has shown any of
+        the line's words; the line is another statement (a sentence among a solver's progress
+        rows, "Courant Number mean: <*> max: <*>" among rows of six numbers) and is mined
+        (it cannot join the template there: it shares no constant token with it). Pass 38b."""
+        return c.values_only and _names_something(toks)
 
     def _gapped_beside(self, message: str, toks: tuple[str, ...]) -> tuple[_Cluster, bool, tuple[str, ...]] | None:
         """A line that differs from a template of its own length in the word after its
