@@ -5646,6 +5646,83 @@ def test_spaced_path_run_needs_joined_names_and_a_paths_end() -> None:
     assert not _spaced_paths(("scans/invoice.tiff",), ("Team", "Photos/Fair/img.jpeg"))
 
 
+# ------------------------------------------------------------- quoted paths of several words (pass 38c)
+
+
+def _plughost_lines(paths: tuple[str, ...], verb: str = "Mapped", kind: str = "native") -> tuple[str, ...]:
+    # an invented plug-in host that prints a wide-string path the way C's L"..." literal
+    # does, backslashes escaped
+    return tuple(
+        f'{100 + i}.25{i}:00{i}c:004{i}:trace:plugins:scan_one {verb} L"{p}" at 7F00{i}A20: {kind}'
+        for i, p in enumerate(paths)
+    )
+
+
+_WIDE_PATHS = (
+    "D:\\\\Audio Tools (x64)\\\\Reverb Suite\\\\reverb.vst3",
+    "D:\\\\Studio\\\\Tape Echo\\\\echo.vst3",
+    "D:\\\\Audio Tools (x64)\\\\Reverb Suite\\\\Hall Pack 2\\\\hall.vst3",
+    "D:\\\\Studio\\\\Tape Echo\\\\echo.vst3",
+    "D:\\\\Audio Tools (x64)\\\\comp.vst3",
+)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_quoted_path_of_several_words_is_one_value(order: int) -> None:
+    lines = _plughost_lines(_WIDE_PATHS[::order])
+    got = _one_stream(lines)
+    assert got == {"<*>:<*>:<*>:trace:plugins:scan_one Mapped <*> at <*>: native"}
+    # without the rule: a template per count of words in the path (the old answer)
+    assert len(_one_stream(lines, EngineConfig(quoted_paths=False))) > 1
+    # a quoted POSIX path with spaces whose last piece masking took, no prefix before the quote
+    posix = tuple(
+        f'2026-12-07 10:0{i}:00 shelf: cannot stat "{p}" (errno {i + 2})'
+        for i, p in enumerate(("/srv/shows/Late Night Talk/0412", "/srv/shows/news/0413",
+                               "/srv/shows/Late Night Talk/Guests and Friends/0414", "/srv/shows/news/0415"))
+    )
+    assert len(_one_stream(posix)) == 1
+
+
+def test_quoted_paths_leave_keyword_variants_and_quoted_texts_alone() -> None:
+    # the statement's own word before the path, or the word after it, differs: two statements
+    mapped = _plughost_lines(_WIDE_PATHS[:3], "Mapped")
+    unmapped = _plughost_lines(_WIDE_PATHS[2:], "Unmapped")
+    assert len(_one_stream(mapped + unmapped)) == 2
+    native = _plughost_lines(_WIDE_PATHS[:3], kind="native")
+    builtin = _plughost_lines(_WIDE_PATHS[2:], kind="builtin")
+    assert len(_one_stream(native + builtin)) == 2
+    # quoted texts that are no path: the same answer with the rule and without it
+    said = tuple(
+        f'2026-12-07 10:1{i}:00 parrot: heard "{t}" from perch {i}'
+        for i, t in enumerate(("good morning to you", "hello", "see you later", "bye"))
+    )
+    assert _one_stream(said) == _one_stream(said, EngineConfig(quoted_paths=False))
+
+
+def test_quoted_path_run_needs_a_quote_opening_on_a_path_and_closing_it() -> None:
+    from template_matching.engine.core import _quote_opening, _quoted_path_run, _quoted_paths_cut
+
+    assert _quote_opening('L"C:\\\\Audio') == '"'
+    assert _quote_opening('"/srv/shows/Late') == '"'
+    assert _quote_opening("u'Tools\\Echo") == "'"
+    assert _quote_opening('"hello') == ""  # a quoted word, no path
+    assert _quote_opening('Lx"C:\\Audio') == ""  # more than a one-letter prefix
+    assert _quoted_path_run(('L"C:\\\\Audio', "Tools", '(<*>)<*>"'))
+    assert _quoted_path_run(('"/srv/shows/Late', "Night", "Talk/<*>\","))
+    assert _quoted_path_run(('L"C:\\\\Studio\\\\echo.vst3"',))
+    # not closed in the run, a quote inside it, a field or a record in it
+    assert not _quoted_path_run(('L"C:\\\\Audio', "Tools", "(<*>)<*>"))
+    assert not _quoted_path_run(('"/srv/a', 'b"', 'c"'))
+    assert not _quoted_path_run(('"/srv/a', "mode=ro", 'b"'))
+    assert not _quoted_path_run(('"/srv/a|b', 'c"'))
+    # a word of the statement must come before the path; the two paths must both be quoted
+    tpl = ("<*>", "Mapped", 'L"D:\\\\Studio\\\\Tape', 'Echo\\\\echo.vst3"', "at", "<*>")
+    toks = ("<*>", "Mapped", 'L"D:\\\\Audio', "Tools", '(<*>)<*>"', "at", "<*>")
+    assert _quoted_paths_cut(tpl, toks, 2, 2) == (2, 2)
+    assert _quoted_paths_cut(("<*>", *tpl[2:]), ("<*>", *toks[2:]), 1, 2) is None
+    assert _quoted_paths_cut(tpl, ("<*>", "Mapped", "D:\\\\Audio", "Tools", "x", "at", "<*>"), 2, 2) is None
+
+
 def test_a_word_glued_to_a_header_of_joined_fields_is_the_statements_first_word() -> None:
     # an invented media shelf service in a "time|Level|Logger|message" layout: the message's
     # first word is glued to the header, whose time masking took

@@ -674,6 +674,12 @@ class EngineConfig:
     # (x86)\App\app.config"): its pieces joined by "/" or "\" up to a file's name are one
     # value of any length, not a statement per count of words in it (see _spaced_path_run)
     spaced_paths: bool = True
+    # a quoted path of several words, its quote maybe after a string literal's one-letter
+    # prefix (Wine's 'Loaded L"C:\\Program Files (x86)\\App\\app.dll" at' / 'Loaded
+    # L"C:\\Games\\Old Game\\<*>" at'): the run from the token opening the quote on a path's
+    # root or joined names to the token closing it is one value of any length, whatever
+    # masking made of its last pieces (see _quoted_paths_cut; pass 38c)
+    quoted_paths: bool = True
     # with gapped_enclosed_values, a place of a gapped merge that lies inside one quoted or
     # bracketed value on both sides (the alignment matched words inside the two values:
     # "process "<*> -c apt-get install -y curl" did" / "process "/bin/sh -c npm ci" did") is
@@ -3665,6 +3671,7 @@ def _span_cut(
     valued_texts: bool = False, header_tails: bool = False, duration_values: bool = False,
     tag_host_header: bool = False, distinguished_names: bool = False, header_words: bool = False,
     enclosed_groups_named: bool = False, spaced_paths: bool = False, valued_tails: bool = False,
+    quoted_paths: bool = False,
 ) -> tuple[int, int] | None:
     """(prefix, suffix) lengths when the line and the template differ only in one run of
     words that is a free-text value (see TemplateEngine._learn_span), else None. ``tails``
@@ -3717,6 +3724,12 @@ def _span_cut(
             for e in (s, s - 1):
                 if e >= 0 and _spaced_paths(tpl[q : nt - e], toks[q : nl - e]):
                     return q, e
+    if quoted_paths and nt != nl and p >= 2:
+        # both lines print a quoted path there, of different counts of words (the alignment
+        # may have matched the quote's opening pieces and its masked closing piece): one value
+        cut = _quoted_paths_cut(tpl, toks, p, s)
+        if cut is not None:
+            return cut
     if nt != nl and p >= 2:
         q = _numbered_run(tpl, toks, p, s)
         if q is not None:
@@ -4118,6 +4131,53 @@ def _spaced_paths(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
         ):
             return True
     return False
+
+
+# a quote opening a token, maybe after a string literal's one-letter prefix ('"', "'", 'L"', "u'")
+_QUOTE_OPENING = re.compile(r"""^[A-Za-z]?(["'])""")
+# a path's start inside a quote: a drive, a root, a home or a relative directory, or two names
+# joined by "/", "\\" or an escaped "\\\\" ("C:\\Program", "/srv/music", "Games\\\\Old")
+_QUOTED_PATH_START = re.compile(r"^(?:[A-Za-z]:|~|\.{1,2})?(?:/|\\{1,2})[\w.(-]|[\w.-](?:/|\\{1,2})[\w.(-]")
+
+
+def _quote_opening(tok: str) -> str:
+    """The quote character ``tok`` opens a path with (see _QUOTED_PATH_START), or ""."""
+    m = _QUOTE_OPENING.match(tok)
+    if m is None or _QUOTED_PATH_START.search(tok[m.end() :]) is None:
+        return ""
+    return m.group(1)
+
+
+def _quoted_path_run(run: tuple[str, ...]) -> bool:
+    """The run is one quoted path: its first token opens a quote on a path (_quote_opening),
+    its last token closes that quote (":", ",", ";" after it), no quote, field ("=") or record
+    ("|") between; the pieces after the first may be anything masking made of the names."""
+    if not run:
+        return False
+    q = _quote_opening(run[0])
+    if not q or any(c in x for x in run for c in "=|"):
+        return False
+    body = " ".join(run).rstrip(":,;")
+    start = body.index(q) + 1
+    return len(body) > start and body.endswith(q) and q not in body[start:-1]
+
+
+def _quoted_paths_cut(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> tuple[int, int] | None:
+    """(prefix, suffix) where the template and the line both print a quoted path
+    (_quoted_path_run) from one place up to another, of different counts of tokens, the place
+    opening at the first difference or at most three tokens before it (the tokens of the
+    path that agree), after a word of the statement: the two paths are one value."""
+    nt, nl = len(tpl), len(toks)
+    for q in range(p, max(p - 3, 1) - 1, -1):
+        if not _quote_opening(tpl[q]) or not _quote_opening(toks[q]):
+            continue
+        if not any(_is_message_word(x) for x in tpl[:q]):
+            return None
+        for e in range(min(s, nt - q - 1, nl - q - 1), -1, -1):
+            if _quoted_path_run(tpl[q : nt - e]) and _quoted_path_run(toks[q : nl - e]):
+                return q, e
+        return None
+    return None
 
 
 def _one_quantity(run: tuple[str, ...]) -> bool:
@@ -6631,6 +6691,7 @@ class TemplateEngine:
             config.enclosed_header_words, sentences, config.valued_texts_kept, config.header_tails_kept,
             config.duration_values, config.tag_host_header, config.distinguished_names,
             config.glued_header_words, config.enclosed_groups_named, config.spaced_paths, config.valued_tails_kept,
+            config.quoted_paths,
         )
         if cut is None and config.value_label_texts and config.tail_values:
             cut = _value_label_text(
