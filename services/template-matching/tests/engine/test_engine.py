@@ -6926,3 +6926,48 @@ def test_values_only_apart_leaves_punctuated_records_and_keyword_variants_alone(
     # rows of values alone still share their template
     rows = [f"{i} {i * 7} {i * 3}.5 {i + 1}" for i in range(6)]
     assert _templates_of(rows, values_only_apart=True) == ["<*> <*> <*> <*>"]
+
+
+# ---------------------------------------------------------------- thirty-eighth pass (d)
+
+
+def _reporter_lines() -> list[str]:
+    # a numerics library's per-step report, printed by one routine for each method it runs
+    # ("%s: Converged for %s, residual = %g, tolerance = %g, steps %d"): the method's name
+    # opens the line as a label in code's case
+    names = ["cgKrylov", "MGPRE", "cgKrylov", "BiCGFlex", "MGPRE", "BiCGFlex"]
+    return [
+        f"{n}: Converged for field{i % 2}, residual = 0.{i}12, tolerance = 1e-0{i}, steps {10 + i}"
+        for i, n in enumerate(names)
+    ]
+
+
+def test_reporter_labels_name_the_part_a_shared_report_is_printed_for() -> None:
+    lines = _reporter_lines()
+    on = _groups_with(EngineConfig(), lines)
+    assert len(set(on)) == 1
+    assert on[-1] == "<*>: Converged for <*>, residual = <*>, tolerance = <*>, steps <*>"
+    # flag off: one template per method's name (the first word needs five names)
+    assert len(set(_groups_with(EngineConfig(reporter_labels=False), lines))) == 3
+
+
+def test_reporter_labels_leave_callers_messages_levels_and_plain_labels_apart() -> None:
+    from template_matching.engine.core import _reporter_labels
+
+    # a caller's own message printing one value: its name is the statement's
+    callers = [f"{w}: caller {1000 + i} lacks LIST_ALL; trimming output" for i, w in enumerate(["listJobs", "listNodes"] * 2)]
+    templates = _groups(callers)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+    # plain capitalised labels are the statement's words, whatever it prints
+    plain = [f"{w}: {i} done, {i + 2} queued, {i + 3} failed in total" for i, w in enumerate(["Reads", "Writes"] * 2)]
+    templates = _groups(plain)
+    assert templates[0] == templates[2] != templates[1] == templates[3]
+    report = ("<*>:", "Converged", "for", "<*>,", "residual", "=", "<*>,", "steps", "<*>")
+    assert _reporter_labels(report, ("cgKrylov:", "MGPRE:"))
+    # severity names stay labels; a label holding other characters is no name in code's case
+    assert not _reporter_labels(report, ("ERROR:", "WARNING:"))
+    assert not _reporter_labels(report, ("mDNS_Up:", "mDNS_Down:"))
+    assert not _reporter_labels(report, ("Reads:", "Writes:"))
+    # two values, or values without three words around them, are not a shared report
+    assert not _reporter_labels(("<*>:", "Converged", "for", "<*>,", "residual", "=", "<*>"), ("cgKrylov:", "MGPRE:"))
+    assert not _reporter_labels(("<*>:", "<*>", "<*>", "<*>", "ok"), ("RXQ:", "TXQ:"))

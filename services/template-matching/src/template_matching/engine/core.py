@@ -150,6 +150,14 @@ class EngineConfig:
     # first words that are one name numbered differently ("ARC0" / "ARC3": Oracle's archiver
     # processes, "eth0:" / "eth1:") are instances of one thing, a value (see _numbered_names)
     numbered_heads: bool = True
+    # labels opening the line that are names in code's case, with a camel hump or in
+    # capitals ("smoothSolver:" / "GAMG:" / "DILUPBiCGStab:", then "Solving for <*>, Initial
+    # residual = <*>, ..."), before a statement that prints three values or more among three
+    # words or more, name the part (an algorithm, a module) a shared report is printed for:
+    # a value, at the second name; severity names stay labels, and statements printing
+    # fewer values keep their caller's name apart ("getTasks: caller <*> does not hold ...")
+    # (see _reporter_labels; pass 38d)
+    reporter_labels: bool = True
     # upper-case codes right after an upper-case keyword ("IN A" / "IN MX", "BACKUP DATABASE"
     # / "BACKUP LOG") are that keyword's argument: a type or an object of the command the
     # program echoes (see _code_after_keyword; pass 21)
@@ -1622,6 +1630,39 @@ def _count_nouns(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> boo
         return False
     short, long_ = sorted(cores, key=len)
     return long_ in (short + "s", short + "es")
+
+
+# a label in code's case: letters and digits, a letter first, before one ":"
+_CODE_LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9]*:$")
+# a camel hump: a lower-case letter, then a capital ("smoothSolver", "BiCGStab")
+_HUMP = re.compile(r"[a-z][A-Z]")
+
+
+def _code_case_label(word: str) -> bool:
+    """A label whose name is written in code's case: a camel hump ("smoothSolver:",
+    "DILUPBiCGStab:") or two capitals or more ("GAMG:"), never a severity name ("ERROR:")."""
+    if _CODE_LABEL.match(word) is None:
+        return False
+    name = word[:-1]
+    if name.lower() in _SEVERITY_NAMES:
+        return False
+    return _HUMP.search(name) is not None or (name.isupper() and sum(ch.isalpha() for ch in name) >= 2)
+
+
+def _reporter_labels(tokens: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """First words that are labels in code's case ("smoothSolver:" / "GAMG:") before a
+    statement of three words or more that prints three values or more ("Solving for <*>,
+    Initial residual = <*>, Final residual = <*>, No Iterations <*>"): one report that a
+    shared routine prints for each part it runs, the part's name an argument of its format
+    ("%s: Solving for %s, ..."). A statement with fewer values is more often a caller's own
+    message, its name the statement's ("getTasks: caller <*> does not hold ..."); plain
+    words ("Checks:" / "Transferred:") and severity names ("WARNING:") are labels."""
+    if not all(_code_case_label(w) for w in words):
+        return False
+    rest = tokens[1:]
+    values = sum(1 for t in rest if VAR in t)
+    plain = sum(1 for t in rest if VAR not in t and any(ch.isalpha() for ch in t))
+    return values >= 3 and plain >= 3
 
 
 def _valued_context(tokens: tuple[str, ...], words: tuple[str, ...]) -> bool:
@@ -7599,6 +7640,8 @@ class TemplateEngine:
         if self.config.count_nouns and _count_nouns(group.members[0].tokens, group.pos, words):
             return True
         if self.config.valued_contexts and group.pos == 0 and _valued_context(group.members[0].tokens, words):
+            return True
+        if self.config.reporter_labels and group.pos == 0 and _reporter_labels(group.members[0].tokens, words):
             return True
         if self.config.given_names and group.pos > 0 and _given_names(words):
             return True
