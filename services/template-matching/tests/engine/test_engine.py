@@ -6971,3 +6971,85 @@ def test_reporter_labels_leave_callers_messages_levels_and_plain_labels_apart() 
     # two values, or values without three words around them, are not a shared report
     assert not _reporter_labels(("<*>:", "Converged", "for", "<*>,", "residual", "=", "<*>"), ("cgKrylov:", "MGPRE:"))
     assert not _reporter_labels(("<*>:", "<*>", "<*>", "<*>", "ok"), ("RXQ:", "TXQ:"))
+
+
+# ------------------------------------- keys printed bare before their values (pass 38e)
+
+
+def _solver_lines(keys: tuple[str, ...], rounds: int = 8) -> list[str]:
+    # an invented flow solver's summary: each field's name glued to its "=", the value after
+    # a space, one statement for the mean and one for the peak residual of each field
+    lines = []
+    for i in range(rounds):
+        key = keys[i % len(keys)]
+        lines.append(f" mean {key} {100 + i * 3.25:.6f}")
+        lines.append(f" peak residual {key} {10 + i * 1.5:.6f} at cell {7000 + i * 13} step {i % 3}")
+    return lines
+
+
+def test_sibling_keys_printed_bare_stay_apart() -> None:
+    # the pair pressure= / velocity= alternates in two statements, which (off) vouches for
+    # them as values: both merge at the key and lose the field's name
+    lines = _solver_lines(("pressure=", "velocity="))
+    assert sorted(_templates_of(lines, sibling_keys_apart=True)) == [
+        "mean pressure= <*>",
+        "mean velocity= <*>",
+        "peak residual pressure= <*> at cell <*> step <*>",
+        "peak residual velocity= <*> at cell <*> step <*>",
+    ]
+    assert sorted(_templates_of(lines, sibling_keys_apart=False)) == [
+        "mean <*> <*>",
+        "peak residual <*> <*> at cell <*> step <*>",
+    ]
+
+
+def test_keys_apart_asks_bare_keys_with_their_values_after_them() -> None:
+    from template_matching.engine.core import VAR, _Cluster, _Siblings
+
+    engine = TemplateEngine(EngineConfig(sibling_keys_apart=True))
+    a = ("mean", "pressure=", VAR)
+    b = ("mean", "velocity=", VAR)
+    group = _Siblings(1)
+    group.members.append(_Cluster(1, a))
+    group.values.update({"pressure="})
+    assert engine._keys_apart(group, 1, b)
+    # off: never
+    assert not TemplateEngine(EngineConfig(sibling_keys_apart=False))._keys_apart(group, 1, b)
+    # the same key: nothing to keep apart
+    assert not engine._keys_apart(group, 1, a)
+    # a key without a value after it ("mode= on"), or a plain word: left to the other checks
+    c = ("mean", "pressure=", "on")
+    d = ("mean", "velocity=", "on")
+    group = _Siblings(1)
+    group.members.append(_Cluster(1, c))
+    group.values.add("pressure=")
+    assert not engine._keys_apart(group, 1, d)
+    e = ("mean", "pressure", VAR)
+    f = ("mean", "velocity", VAR)
+    group = _Siblings(1)
+    group.members.append(_Cluster(1, e))
+    group.values.add("pressure")
+    assert not engine._keys_apart(group, 1, f)
+    # a place that printed min_word_values keys names its field by a value (a metrics dump)
+    group = _Siblings(1)
+    group.members.append(_Cluster(1, a))
+    group.values.update({"pressure=", "density=", "energy=", "enthalpy=", "entropy="})
+    assert not engine._keys_apart(group, 1, b)
+
+
+def test_sibling_keys_apart_leaves_values_and_keyword_variants_alone() -> None:
+    # many keys at one place: a dump of named counters, one statement whatever the flag
+    keys = tuple(f"{n}=" for n in ("rx_bytes", "tx_bytes", "rx_drops", "tx_drops", "rx_errors", "tx_errors"))
+    lines = [f"stat {keys[i % len(keys)]} {1000 + i * 17}" for i in range(14)]
+    assert _templates_of(lines, sibling_keys_apart=True) == _templates_of(lines, sibling_keys_apart=False)
+    # a value at the sibling place (plain words, no "="): as before
+    names = ["alpha", "bravo", "charlie", "delta", "echo", "alpha"]
+    lines = [f"worker {n} joined pool {i}" for i, n in enumerate(names)]
+    assert _templates_of(lines, sibling_keys_apart=True) == _templates_of(lines, sibling_keys_apart=False)
+    # key=value pairs glued whole ("pressure=1.5") generalise as before
+    lines = [f"sample pressure={1 + i * 0.5} velocity={2 + i}" for i in range(6)]
+    assert _templates_of(lines, sibling_keys_apart=True) == _templates_of(lines, sibling_keys_apart=False)
+    # keyword variants stay two
+    lines = ["T: Tunnel Accepted from 10.0.0.1", "T: Tunnel Failed from 10.0.0.2",
+             "T: Tunnel Accepted from 10.0.0.3", "T: Tunnel Failed from 10.0.0.4"]
+    assert len(_templates_of(lines, sibling_keys_apart=True)) == 2

@@ -396,6 +396,13 @@ class EngineConfig:
     # ... except where every word of the group is a label in lower case, a component's or a
     # metric's name (pass 36f's second version: its first lowered two read corpora so)
     lower_labels_name_values: bool = True
+    # a sibling group whose words are keys printed bare, each glued to its "=" with the value
+    # as the next token ("average force= <*>" / "average flux= <*>", "largest residual
+    # force= <*> in node <*>" / "flux= <*>"), does not merge while the place has shown fewer
+    # than min_word_values keys: a program prints a field's name as a constant of its format
+    # string, so two names there are two statements' fields, not one field's values, whatever
+    # pair of them alternates elsewhere (see _keys_apart; pass 38e)
+    sibling_keys_apart: bool = True
     # nor does the record rule (most tokens hold values, so a differing word is one more field)
     # merge the lines of two programs (their syslog tags differ) into a template that names
     # nothing but its severity: the program's tag and its message's first word were then taken
@@ -1034,6 +1041,16 @@ def _bare_values(tokens: tuple[str, ...]) -> bool:
     """Whether every token of a template is a bare variable (``<*> <*> <*> <*>``): it has
     kept neither a word nor a token's punctuation of the lines mined into it."""
     return all(t == VAR for t in tokens)
+
+
+# a key printed bare, glued to its "=", its value the next token ("force=", "avg_time=")
+_BARE_KEY = re.compile(r"^[A-Za-z_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?=$")
+
+
+def _bare_key_at(tokens: tuple[str, ...], pos: int) -> bool:
+    """Whether ``tokens`` print a bare key at ``pos`` ("flux=") with its value as the next
+    token (a variable or a token holding one)."""
+    return _BARE_KEY.match(tokens[pos]) is not None and pos + 1 < len(tokens) and VAR in tokens[pos + 1]
 
 
 def _due_group(c: _Cluster) -> _Siblings | None:
@@ -6364,6 +6381,24 @@ class TemplateEngine:
         )
         return lost > kept
 
+    def _keys_apart(self, group: _Siblings, pos: int, toks: tuple[str, ...]) -> bool:
+        """Whether the group's words at ``pos`` (and the line's) are all bare keys, each glued to
+        its "=" with the value printed as the next token ("average force= <*>" / "average flux=
+        <*>"): a field's name is a constant of the statement's format string, so templates
+        differing in it are two statements, and a merge would lose the name the line prints
+        its value under (pass 38e). A template that holds a variable there already merged; a
+        place that printed min_word_values keys or more names its field by a value (a metrics
+        dump's "<name>= <value>"), as any plain word's place does."""
+        if not self.config.sibling_keys_apart:
+            return False
+        rows = [toks, *(m.tokens for m in group.members if m.merged_into is None)]
+        keys = {r[pos] for r in rows}
+        return (
+            len(keys) > 1
+            and len(keys | group.values) < self.config.min_word_values
+            and all(_bare_key_at(r, pos) for r in rows)
+        )
+
     def _record_loses_last_word(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
         """The record rule (most tokens hold values, so one or two differing words are more
         field values) would merge a template and a line printed by two programs (their syslog
@@ -6397,6 +6432,7 @@ class TemplateEngine:
                 )
                 or self._group_loses_last_word(group, group.pos, c.tokens)
                 or self._group_drifted(group, group.pos, c.tokens)
+                or self._keys_apart(group, group.pos, c.tokens)
             ):
                 # the merge would keep no word of the statements: they stay apart
                 group.evident = False
@@ -6503,6 +6539,7 @@ class TemplateEngine:
                 self._sibling_loses_last_word(c.tokens, i, toks)
                 or self._group_loses_last_word(group, i, toks)
                 or self._group_drifted(group, i, toks)
+                or self._keys_apart(group, i, toks)
             ):
                 # the merge would keep no word of the statements: a template of its own (the
                 # pair is still noted: two words alternating here vouch for templates that
