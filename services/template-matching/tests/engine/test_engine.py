@@ -7053,3 +7053,57 @@ def test_sibling_keys_apart_leaves_values_and_keyword_variants_alone() -> None:
     lines = ["T: Tunnel Accepted from 10.0.0.1", "T: Tunnel Failed from 10.0.0.2",
              "T: Tunnel Accepted from 10.0.0.3", "T: Tunnel Failed from 10.0.0.4"]
     assert len(_templates_of(lines, sibling_keys_apart=True)) == 2
+
+
+# -------------------------- a field's value in a comma-separated list of "label value" fields (pass 38f)
+
+
+def _guard_lines() -> list[str]:
+    # an invented confinement daemon: one statement of "label value," fields, the jail and the
+    # path printed as values, the process's name, its binary and the call as plain words
+    apps = (("mailer", "mailer", "open"), ("editor", "vim", "stat"), ("viewer", "evince", "chdir"),
+            ("player", "vlc", "openat"))
+    return [
+        f"guard[{12 + i}]: policy breach - jail {41 + i}, name {n}, exe {x}, call {c}, path /srv/j{i}/data"
+        for i, (n, x, c) in enumerate(apps)
+    ]
+
+
+def test_words_of_a_list_of_labelled_fields_are_the_fields_values() -> None:
+    lines = _guard_lines()
+    assert _templates_of(lines) == ["guard[<*>]: policy breach - jail <*>, name <*>, exe <*>, call <*>, path <*>"]
+    # flag off: two to three plain words differ at once, no evidence: one template per line
+    assert len(_templates_of(lines, listed_field_values=False)) == 4
+    # two fields differing (the name printed once): merged at once as well
+    two = [f"guard[{i}]: policy breach - jail {i}, exe {x}, call {c}, path /srv/j{i}"
+           for i, (x, c) in enumerate((("vim", "stat"), ("vlc", "open"), ("less", "chdir")))]
+    assert _templates_of(two) == ["guard[<*>]: policy breach - jail <*>, exe <*>, call <*>, path <*>"]
+    assert len(_templates_of(two, listed_field_values=False)) == 3
+
+
+def test_listed_field_values_leave_sentences_keywords_and_short_lists_alone() -> None:
+    from template_matching.engine.core import _listed_field_value
+
+    toks = ("jail", "<*>,", "name", "mailer,", "exe", "mailer,", "call", "open,", "path", "<*>")
+    assert _listed_field_value(toks, 3, ("mailer,", "editor,"), False)
+    assert _listed_field_value(toks, 7, ("open,", "stat,"), False)
+    # the comma must be kept: a word without it is another shape
+    assert not _listed_field_value(toks, 3, ("mailer,", "editor"), False)
+    # no field of the list prints a value: nothing says the words are arguments
+    plain = ("jail", "main,", "name", "mailer,", "exe", "mailer,", "path", "spool")
+    assert not _listed_field_value(plain, 3, ("mailer,", "editor,"), False)
+    # a list of two fields is no list
+    short = ("jail", "<*>,", "name", "mailer")
+    assert not _listed_field_value(short, 3, ("mailer", "editor"), False)
+    # an outcome and its opposite, a capitalised word (a verb), a label, a key=value: apart
+    assert not _listed_field_value(toks, 7, ("open,", "closed,"), False)
+    assert not _listed_field_value(toks, 3, ("Started,", "Stopped,"), False)
+    assert not _listed_field_value(toks, 3, ("mailer,", "state:,"), False)
+    assert not _listed_field_value(toks, 3, ("mailer,", "a=b,"), False)
+    # a sentence's words after a comma, in no list of labelled fields: two templates still
+    notes = [f"sync {i} done, took {i}s, result {('valid', 'invalid')[i % 2]}" for i in range(6)]
+    assert len(_templates_of(notes)) == 2
+    # keyword variants in a list stay two statements
+    runs = [f"job {i}, user u{i}, state {('succeeded', 'failed')[i % 2]}, took {i}" for i in range(6)]
+    assert len(_templates_of(runs)) == 2
+    assert len(_templates_of(runs, listed_field_values=False)) == 2

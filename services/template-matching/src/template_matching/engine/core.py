@@ -147,6 +147,13 @@ class EngineConfig:
     # stays a remark, an aside before ":" or "=" a label, participles a status (see
     # _aside_last_word; pass 37g)
     aside_last_words: bool = True
+    # a word that is the value of one field of a comma-separated list of "label value" fields
+    # ("sandbox <*>, name mail, exe mail, syscall open, path <*>" / "name editor, exe vi,
+    # syscall stat,"), in a list of three or more such fields another of which prints a bare
+    # value, is that label's value, as after "label:" (_valued_separator): the program prints
+    # its fields there, not a sentence; a keyword pair, a capitalised word or a word holding
+    # ":" or "=" stays apart (see _listed_field_value; pass 38f)
+    listed_field_values: bool = True
     # first words that are one name numbered differently ("ARC0" / "ARC3": Oracle's archiver
     # processes, "eth0:" / "eth1:") are instances of one thing, a value (see _numbered_names)
     numbered_heads: bool = True
@@ -1510,6 +1517,55 @@ def _aside_last_word(tokens: tuple[str, ...], pos: int, words: tuple[str, ...]) 
         if tok.startswith("("):
             return True
     return False
+
+
+# the label of a "label value," field: one plain lower-case word ("exe", "syscall", "dst_port")
+_LIST_LABEL = re.compile(r"^[a-z][a-z0-9_-]*$")
+# a list of such fields shows itself by this many of them
+_LISTED_FIELDS = 3
+
+
+def _list_field_at(tokens: tuple[str, ...], p: int) -> bool:
+    """Whether ``p`` holds the value of a "label value" field of a comma-separated list: a
+    plain lower-case label before it, and a comma closing it or closing the field before."""
+    if p < 1 or p >= len(tokens) or _LIST_LABEL.match(tokens[p - 1]) is None:
+        return False
+    return tokens[p].endswith(",") or (p >= 2 and tokens[p - 2].endswith(",") and _list_field_at(tokens, p - 2))
+
+
+def _listed_field_value(tokens: tuple[str, ...], pos: int, words: tuple[str, ...], capitals: bool) -> bool:
+    """Whether the words at ``pos`` are the value of one field of a comma-separated list of
+    "label value" fields ("sandbox <*>, name mail, exe mail, syscall open, path <*>"): a list
+    of at least _LISTED_FIELDS fields, joined by their commas, another of which prints a bare
+    value; the program prints its fields there, and a field's word is its label's value, as
+    after "label:" (_valued_separator; pass 38f). Each word keeps the field's shape (a comma
+    where the template has one); a word holding ":" or "=", a capitalised word (a sentence's
+    verb) or a keyword pair stays apart."""
+    if not _list_field_at(tokens, pos):
+        return False
+    comma = tokens[pos].endswith(",")
+    for w in words:
+        body = w[:-1] if comma else w
+        if w.endswith(",") != comma or not body or VAR in body or any(ch in body for ch in ":=,()[]{}\"'"):
+            return False
+        if _TITLE.match(body) is not None or body.isupper():
+            return False
+    bodies = [w.rstrip(",") for w in words]
+    if any(_statement_keywords(a, t, capitals) for a, t in pairwise(bodies)):
+        return False
+    # the fields of the list around pos, two tokens apart, joined by their commas
+    fields = [pos]
+    p = pos
+    while p - 2 >= 1 and tokens[p - 2].endswith(",") and _LIST_LABEL.match(tokens[p - 3] if p >= 3 else "") is not None:
+        p -= 2
+        fields.append(p)
+    p = pos
+    while tokens[p].endswith(",") and p + 2 < len(tokens) and _LIST_LABEL.match(tokens[p + 1]) is not None:
+        p += 2
+        fields.append(p)
+    if len(fields) < _LISTED_FIELDS:
+        return False
+    return any(tokens[f].rstrip(",") == VAR for f in fields if f != pos)
 
 
 def _enclosed_value(word: str) -> bool:
@@ -7645,6 +7701,10 @@ class TemplateEngine:
             return True
         if self.config.aside_last_words and not keywords and _aside_last_word(group.members[0].tokens, group.pos, words):
             return True
+        if self.config.listed_field_values and _listed_field_value(
+            group.members[0].tokens, group.pos, words, self.config.capital_participles
+        ):
+            return True
         if self.config.names_of_one_kind and group.pos > 0 and _names_of_one_kind(words):
             return True
         if (
@@ -7728,6 +7788,10 @@ class TemplateEngine:
             return True  # one quoted argument of several words ('\"Notify Slack\"' / '\"Rebuild site\"')
         if self.config.participle_variants and any(_keyword_variant(ct[i], toks[i], self.config.capital_participles) for i in words):
             return False
+        if self.config.listed_field_values and len(words) > 2 and all(
+            _listed_field_value(ct, i, (ct[i], toks[i]), self.config.capital_participles) for i in words
+        ):
+            return True  # three or four fields of one "label value," list (see _listed_field_value)
         whole = self.config.repeated_whole_names
         repeated = [i for i in words if self.config.repeated_values and _repeated_value(
             ct, toks, i, whole, self.config.repeated_name_forms
