@@ -2006,6 +2006,81 @@ def test_line_numbers_that_vary_from_line_to_line_are_no_evidence() -> None:
     assert len(set(_groups(lines))) == 1
 
 
+def _klog(position: str, message: str, t: int) -> str:
+    # klog's header (severity and date, time, thread id, file:line]) before a message
+    return f"I0412 10:0{t}:0{t}.00{t}100 {4211 + t} {position}] {message}"
+
+
+_KERNEL_LINES = [_klog("boot.go:41", "Kernel: 6.1.0", 0), _klog("boot.go:41", "Kernel: 6.8.2", 1),
+                 _klog("probe.go:77", "Kernel: 6.1.0", 3), _klog("probe.go:77", "Kernel: 5.15.0", 4)]
+
+
+def test_a_source_position_is_counted_on_the_lines_a_template_answers_unchanged() -> None:
+    # two statements printing the same words from two places: the first template took its
+    # second line unchanged, so it has shown boot.go:41 twice and refuses probe.go:77 (counted
+    # on the lines that changed it alone, it had shown the position once; pass 38g)
+    on = sorted(_templates_of(_KERNEL_LINES, positions_on_every_line=True))
+    assert on == ["<*> <*>:<*>:<*> <*> boot.go:<*>] Kernel: <*>", "<*> <*>:<*>:<*> <*> probe.go:<*>] Kernel: <*>"]
+    off = sorted(_templates_of(_KERNEL_LINES, positions_on_every_line=False))
+    assert off == ["<*> <*>:<*>:<*> <*> <*> Kernel: <*>"]
+    # the native index answers the same: a watched template's lines go to Python in bulk too
+    engine = TemplateEngine(EngineConfig(positions_on_every_line=True))
+    loop = [engine.assign(line) for line in _KERNEL_LINES]
+    assert TemplateEngine(EngineConfig(positions_on_every_line=True)).assign_batch(_KERNEL_LINES) == loop
+
+
+def test_a_template_is_watched_until_four_lines_have_shown_its_position() -> None:
+    engine = TemplateEngine(EngineConfig(positions_on_every_line=True))
+    first = engine.assign(_klog("boot.go:41", "Kernel: 6.1.0", 0))[0]
+    c = engine._clusters[first]
+    assert c.positions == {"boot.go:41": 1} and c.watched
+    # lines answered unchanged are counted apart from those mined into it
+    engine.assign(_klog("boot.go:41", "Kernel: 6.8.2", 1))
+    assert c.positions == {"boot.go:41": 1} and c.unchanged == {"boot.go:41": 1} and c.watched
+    assert engine._shown_positions(c) == {"boot.go:41": 2}
+    for t in (2, 3):
+        engine.assign(_klog("boot.go:41", f"Kernel: 6.{t}.0", t))
+    assert engine._shown_positions(c) == {"boot.go:41": 4} and not c.watched
+    # a position that varies from line to line: two positions at once, never watched again
+    varying = TemplateEngine(EngineConfig(positions_on_every_line=True))
+    seq = varying.assign(_klog("scrape.go:1037", "Append failed pool=main", 0))[0]
+    varying.assign(_klog("scrape.go:1111", "Append failed pool=main", 1))
+    v = varying._clusters[seq]
+    assert varying._shown_positions(v) == {"scrape.go:1037": 1, "scrape.go:1111": 1} and not v.watched
+    # off: only the lines that change a template count
+    off = TemplateEngine(EngineConfig(positions_on_every_line=False))
+    seq = off.assign(_klog("boot.go:41", "Kernel: 6.1.0", 0))[0]
+    off.assign(_klog("boot.go:41", "Kernel: 6.8.2", 1))
+    o = off._clusters[seq]
+    assert o.positions == {"boot.go:41": 1} and not o.unchanged and not o.watched
+
+
+def test_positions_on_every_line_leaves_varying_positions_and_keyword_variants_alone() -> None:
+    # line numbers that change every line (go-kit's caller= of a wrapper) are no evidence: one
+    # statement, with the rule or without it
+    pools = ["main", "ops", "edge", "core"]
+    lines = [f'level=warn ts=2026-12-03T10:00:0{i}Z caller=scrape.go:{1000 + 37 * i} component=scrape '
+             f'pool={pools[i % 4]} msg="Append failed"' for i in range(8)]
+    assert len(_templates_of(lines, positions_on_every_line=True)) == 1
+    assert len(_templates_of(lines, positions_on_every_line=False)) == 1
+    # one statement printed from two places (two releases of a program): the watched template
+    # sees both positions among its first lines and refuses neither
+    both = [_klog("sync.go:78", "polling http://a.example/f.json every 5 seconds", 0),
+            _klog("sync.go:78", "polling http://b.example/f.json every 9 seconds", 1),
+            _klog("sync.go:81", "polling http://c.example/g.json every 5 seconds", 2),
+            _klog("sync.go:81", "polling http://d.example/h.json every 3 seconds", 3)]
+    assert _templates_of(both, positions_on_every_line=True) == _templates_of(both, positions_on_every_line=False)
+    assert len(_templates_of(both, positions_on_every_line=True)) == 1
+    # a template that showed its position once only (one line) still takes another position's
+    # line: one line is no evidence (the rule's limit)
+    once = [_klog("boot.go:41", "Kernel: 6.1.0", 0), _klog("probe.go:77", "Kernel: 5.15.0", 3)]
+    assert _templates_of(once, positions_on_every_line=True) == _templates_of(once, positions_on_every_line=False)
+    # keyword variants at one position stay two, on and off
+    outcomes = [_klog("auth.go:52", f"{w} login for u{i}", i) for i, w in enumerate(["Accepted", "Failed"] * 2)]
+    assert len(_templates_of(outcomes, positions_on_every_line=True)) == 2
+    assert len(_templates_of(outcomes, positions_on_every_line=False)) == 2
+
+
 def test_a_word_printed_at_the_position_of_one_statement_is_a_value() -> None:
     # klog: one statement at handler.go:88 whose format word takes few values
     users = ["alice", "bob", "carol", "dave", "erin", "frank"]

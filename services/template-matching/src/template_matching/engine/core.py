@@ -323,6 +323,16 @@ class EngineConfig:
     # names the statement: a line whose position a template never showed is another
     # statement, whatever its words (see source_position; pass 14)
     source_positions: bool = True
+    # ... and a template's position is counted on each line it answers unchanged too, until
+    # four lines have shown it (Python answers those lines instead of the native index): a
+    # template "boot.go:41] Kernel: <*>" that took a second line at boot.go:41 unchanged
+    # refuses "probe.go:77] Kernel: 5.15.0" (counted on the lines that changed it alone, a
+    # template mined once never showed its position twice however many lines it took). A
+    # position that varies from line to line, or one statement printed from two places,
+    # shows a second position among those lines and never refuses; the count of a word at a
+    # statement's one position (_same_position) stays the mined lines' (see _count_position;
+    # pass 38g)
+    positions_on_every_line: bool = True
     # an upper-case label of a few letters ("LOG:", "DETAIL:") opens the message: the text
     # after it is never a span's value, not even after a reason word ("DETAIL:") or once its
     # texts vary (see _severity_label; pass 14)
@@ -880,7 +890,9 @@ class _Cluster:
         "template",
         "template_id",
         "tokens",
+        "unchanged",
         "values_only",
+        "watched",
         "wild",
     )
 
@@ -917,6 +929,11 @@ class _Cluster:
         # the source positions ("controller.go:1366") printed in the lines mined into it,
         # with how many such lines printed each
         self.positions: dict[str, int] = {}
+        # lines it answered unchanged while watched, by the position they printed, and whether
+        # it is watched: its one position shown in fewer than _WATCHED_LINES lines so far,
+        # Python answers its lines to count them (TemplateEngine._count_position)
+        self.unchanged: dict[str, int] = {}
+        self.watched = False
         self._set_tokens(tokens)
 
     @property
@@ -929,8 +946,9 @@ class _Cluster:
         self._pending = value
         if self._index is not None:
             # a template with retired numbers to announce is answered by Python as well, and
-            # so is one of bare variables (each line is asked whether it names something)
-            self._index.set_pending(self.seq, value or bool(self.announce) or self.values_only)
+            # so is one of bare variables (each line is asked whether it names something) and one
+            # whose source position is being counted
+            self._index.set_pending(self.seq, value or bool(self.announce) or self.values_only or self.watched)
 
     def _set_tokens(self, tokens: tuple[str, ...]) -> None:
         self.tokens = tokens
@@ -4673,6 +4691,11 @@ def _closes_phrase(tpl: tuple[str, ...], p: int) -> bool:
     )
 
 
+# a template whose lines have shown one source position is watched (its lines counted, see
+# TemplateEngine._count_position) until that many lines have shown it
+_WATCHED_LINES = 4
+
+
 # a source file and line as logging libraries print them ("controller.go:1366]",
 # "caller=operator.go:742", "MySQL_Session.cpp:4741:handler()"): a file name with the
 # extension of a programming language's source, then ":" and the line number
@@ -6179,7 +6202,7 @@ class TemplateEngine:
         # answered natively until its pending flag is set again (a line answered from the
         # message cache still goes through lookup, as in assign)
         c = self._clusters[seq].resolve()
-        if c.pending and _due_group(c) is None and not c.announce:
+        if c.pending and _due_group(c) is None and not (c.announce or c.watched or c.values_only):
             self._native.settle(c.seq)
 
     def _sync_spans(self) -> None:
@@ -6259,8 +6282,7 @@ class TemplateEngine:
             self._position = source_position(message)
             learned = self._learn_line(message)
             if self._position is not None and (learned[1] or learned[2]):
-                positions = learned[0].positions
-                positions[self._position] = positions.get(self._position, 0) + 1
+                self._count_position(learned[0])
             self._position = None
         if self.config.table_fields and "\t" in message:
             self._note_table_row(message, learned[0])
@@ -6292,14 +6314,50 @@ class TemplateEngine:
             return None
         return c
 
+    def _count_position(self, c: _Cluster, unchanged: bool = False) -> None:
+        """One more line of ``c`` printed the line's source position: a line mined into it, or
+        with ``unchanged`` one it answered as it is. With ``positions_on_every_line`` a
+        template whose lines have shown one position, in fewer than _WATCHED_LINES lines, is
+        watched: Python answers its lines unchanged too (not the native index) and counts
+        them, so that a second position among them (a position that is not the statement's)
+        is seen before the template refuses a line of another position (_other_position)."""
+        position = self._position
+        if position is not None:
+            seen = c.unchanged if unchanged else c.positions
+            seen[position] = seen.get(position, 0) + 1
+        shown = self._shown_positions(c)
+        watch = (
+            self.config.positions_on_every_line
+            and c.span is None
+            and not c.gaps
+            and len(shown) == 1
+            and next(iter(shown.values())) < _WATCHED_LINES
+        )
+        if watch != c.watched:
+            c.watched = watch
+            c.pending = c.pending  # tell the native index who answers its lines
+
+    def _shown_positions(self, c: _Cluster) -> dict[str, int]:
+        """The source positions ``c``'s lines printed, with how many lines printed each: the
+        lines mined into it, and with ``positions_on_every_line`` those it answered unchanged
+        while watched."""
+        if not c.unchanged:
+            return c.positions
+        shown = dict(c.positions)
+        for position, lines in c.unchanged.items():
+            shown[position] = shown.get(position, 0) + lines
+        return shown
+
     def _other_position(self, c: _Cluster) -> bool:
         """The line being learned prints another source position than the one template
         ``c`` has shown in every line mined into it, two at least: another statement. (A
         source whose positions are not the statement's, line numbers that vary from line to
-        line, never shows one position twice alone, so it never gets here.)"""
-        if self._position is None or len(c.positions) != 1:
+        line, never shows one position twice alone, so it never gets here.) With
+        ``positions_on_every_line`` the lines ``c`` answered unchanged while watched count too."""
+        positions = self._shown_positions(c)
+        if self._position is None or len(positions) != 1:
             return False
-        ((shown, lines),) = c.positions.items()
+        ((shown, lines),) = positions.items()
         return lines >= 2 and shown != self._position
 
     def _same_position(self, c: _Cluster) -> bool:
@@ -6506,6 +6564,8 @@ class TemplateEngine:
                 return c, False, _retired(old_ids, c.template_id)
             c.count += 1
             self._remember(message, c)
+            if c.watched:
+                self._count_position(c, unchanged=True)
             return c, False, ()
         if self._gapped:
             # (before the spans: a gapped template that covers the line as it is answers it
