@@ -331,8 +331,9 @@ class EngineConfig:
     # position that varies from line to line, or one statement printed from two places,
     # shows a second position among those lines and never refuses; the count of a word at a
     # statement's one position (_same_position) stays the mined lines' (see _count_position;
-    # pass 38g)
-    positions_on_every_line: bool = True
+    # pass 38g: taken out by the blind weighing, CodeAnalysisPlatform lower in one shuffled
+    # order; off by default)
+    positions_on_every_line: bool = False
     # an upper-case label of a few letters ("LOG:", "DETAIL:") opens the message: the text
     # after it is never a span's value, not even after a reason word ("DETAIL:") or once its
     # texts vary (see _severity_label; pass 14)
