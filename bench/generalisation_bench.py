@@ -74,14 +74,18 @@ CORPORA = ("K8sPlatform", "DataPlatform", "OpsPlatform", "ServicePlatform", "Edg
            "SeismologyPlatform", "EmbeddedDBPlatform", "BroadcastPlatform",
            "PacketCapturePlatform", "PhotoLibraryPlatform", "ProcessSupervisorPlatform",
            "GraphDBPlatform", "StaticSitePlatform", "ChatbotPlatform",
-           "WebAnalyticsPlatform", "NewsletterPlatform", "RuntimeTracePlatform")
+           "WebAnalyticsPlatform", "NewsletterPlatform", "RuntimeTracePlatform",
+           "DNSFilterPlatform", "SignagePlatform", "ProjectTrackerPlatform",
+           "VoiceChatPlatform", "OverlayNetworkPlatform", "LabInformaticsPlatform")
 # corpora whose lines and failure tables no rule writer has read: the transfer check, so the
 # diagnostics give them as counts only
 HELD_OUT = ("MLPlatform", "StoragePlatform", "IdentityPlatform", "HPCPlatform", "CommunityPlatform", "VirtPlatform",
             "SeismologyPlatform", "EmbeddedDBPlatform", "BroadcastPlatform",
             "PacketCapturePlatform", "PhotoLibraryPlatform", "ProcessSupervisorPlatform",
             "GraphDBPlatform", "StaticSitePlatform", "ChatbotPlatform",
-            "WebAnalyticsPlatform", "NewsletterPlatform", "RuntimeTracePlatform")
+            "WebAnalyticsPlatform", "NewsletterPlatform", "RuntimeTracePlatform",
+            "DNSFilterPlatform", "SignagePlatform", "ProjectTrackerPlatform",
+            "VoiceChatPlatform", "OverlayNetworkPlatform", "LabInformaticsPlatform")
 GRID = {"similarity": (0.4, 0.5, 0.6), "min_word_values": (3, 4, 5)}
 DRAIN_GENERIC = {"regex": [], "st": 0.5, "depth": 4}
 # drain3 as its documentation suggests running it: similarity .5, depth 4, and masking of the
@@ -581,7 +585,9 @@ def main() -> int:
         "FilesystemPlatform (pass 36, in two sets at its start), SeismologyPlatform, EmbeddedDBPlatform, "
         "BroadcastPlatform, PacketCapturePlatform, PhotoLibraryPlatform and ProcessSupervisorPlatform (pass 37, in "
         "two sets at its start), GraphDBPlatform, StaticSitePlatform, ChatbotPlatform, WebAnalyticsPlatform, "
-        "NewsletterPlatform and RuntimeTracePlatform (pass 38, in two sets at its start) "
+        "NewsletterPlatform and RuntimeTracePlatform (pass 38, in two sets at its start), DNSFilterPlatform, "
+        "SignagePlatform, ProjectTrackerPlatform, VoiceChatPlatform, OverlayNetworkPlatform and "
+        "LabInformaticsPlatform (pass 39, in two sets at its start) "
         "were written the same way and "
         "scored once on the engine of their day: rows '(blind)' (generalisation-<name>-blind.json, which names "
         "the engine's commit). Rules were later read from SecOps, Analytics and Comms, from pass 20 on from "
