@@ -7207,16 +7207,24 @@ def test_the_text_after_a_pid_less_program_tag_is_the_whole_message() -> None:
     assert _templates_of(lines, bare_tags_kept=False) == ["<*>:<*>:<*> lab-gw kernel: <*>"]
 
 
-def test_bare_tags_leave_keyword_variants_and_texts_inside_the_message_alone() -> None:
+def test_bare_tags_leave_keyword_variants_records_and_texts_inside_the_message_alone() -> None:
     from template_matching.engine.core import _bare_tag_header
 
-    assert _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "kernel:", "eth1:"), 3)
+    line = ("<*>:<*>:<*>", "lab-gw", "kernel:", "md:", "done.")
+    assert _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "kernel:", "eth1:", "link", "down"), line, 3, 0)
     # a reason label, a level word, a capitalised word, a value before the host, no clock: no tag
-    assert not _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "error:", "x"), 3)
-    assert not _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "info:", "x"), 3)
-    assert not _bare_tag_header(("<*>:<*>:<*>", "Client", "closed:", "x"), 3)
-    assert not _bare_tag_header(("<*>", "actionable", "tasks:", "<*>"), 3)
-    assert not _bare_tag_header(("<*>", "<*>:<*>:<*>", "submission.go:<*>]", "spark-submit", "arguments:"), 5)
+    assert not _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "error:", "x", "y"), line, 3, 0)
+    assert not _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "info:", "x", "y"), line, 3, 0)
+    assert not _bare_tag_header(("<*>:<*>:<*>", "Client", "closed:", "x", "y"), line, 3, 0)
+    assert not _bare_tag_header(("<*>", "actionable", "tasks:", "x", "y"), line, 3, 0)
+    klog = ("<*>", "<*>:<*>:<*>", "submission.go:<*>]", "spark-submit", "arguments:", "x")
+    assert not _bare_tag_header(klog, klog, 5, 0)
+    # a message that is one value alone, or a glued record, is the program's data, not a statement
+    assert not _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "audit:", "<*>"), line, 3, 0)
+    assert not _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "audit:", "bob|<*>|home|close|ok", "x"), line, 3, 0)
+    # a masked device name opening a statement of several tokens is still a statement
+    assert _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "kernel:", "<*>:", "detected", "change"), line, 3, 0)
+    assert _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "kernel:", "<*>", "(dm-<*>):", "mounted"), line, 3, 0)
     # keyword variants after a pid-less tag stay two statements either way
     kw = [f"Dec  5 10:0{i}:00 lab-gw sshd: {'Accepted' if i % 2 else 'Failed'} password for bob from 10.0.0.{i}"
           for i in range(6)]

@@ -532,10 +532,11 @@ class EngineConfig:
     # a syslog header's program tag printed without a pid ("stor-b kernel:", "nas sudo:"; a
     # lower-case name ending in ":" that is neither a reason nor a level word, right after one
     # lower-case host word that follows the header's values alone) is the tag as "sshd[<*>]:"
-    # is: the text after it is the whole message, never one value of a span, whatever texts
-    # that place has shown ("<*> stor-b kernel: md: <*>: requested-resync done." / "... kernel:
-    # BTRFS error (device <*>): Transaction aborted (error <*>)" stay two statements) (see
-    # _bare_tag_header; pass 39a)
+    # is: a text after it that opens with a word is the whole message, never one value of a
+    # span, whatever texts that place has shown ("<*> stor-b kernel: md: <*>: requested-resync
+    # done." / "... kernel: BTRFS error (device <*>): Transaction aborted (error <*>)" stay two
+    # statements; a lone value or a record glued by "|" there, "smbd_audit: bob|<*>|...", is
+    # left to the span rules) (see _bare_tag_header; pass 39a)
     bare_tags_kept: bool = True
     # a code printed right after the program tag opens the message: it is the message's
     # identifier, and the text after it the statement itself, not a code's text
@@ -2314,17 +2315,22 @@ _HOST_WORD = re.compile(r"^[a-z][a-z0-9.-]*$")
 _MASKED_CLOCK = re.compile(r"^<\*>(?::<\*>){2,3}$")
 
 
-def _bare_tag_header(tpl: tuple[str, ...], p: int) -> bool:
+def _bare_tag_header(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
     """``tpl[:p]`` is a syslog header whose program tag ``tpl[p - 1]`` has no pid: values
     alone ending in the time of day, one host word, then the tag ("<*>:<*>:<*> stor-b
-    kernel:"). The host reads as a word of the message and the tag as a plain label after
-    it, but both are printed before every statement alike: a run starting at ``p`` is the
-    whole message (pass 39a)."""
-    if p < 3:
+    kernel:"), and neither run ``tpl[p:-s]`` / ``toks[p:-s]`` is one value alone nor opens
+    with a record glued by "|": statements. The host reads as a word of the message and the
+    tag as a plain label after it, but both are printed before every statement alike: such a
+    run is the whole message (pass 39a). A message that is one value ("<*>") or a glued
+    record ("bob|<*>|share|close|ok|...") is the program's data, not a statement, and is left
+    to the span rules."""
+    if p < 3 or p >= min(len(tpl), len(toks)) - s:
         return False
     tag, host = tpl[p - 1], tpl[p - 2]
     return (
-        _BARE_PROGRAM_TAG.match(tag) is not None
+        (VAR,) not in (tpl[p : len(tpl) - s], toks[p : len(toks) - s])
+        and not _glued_record(tpl[p]) and not _glued_record(toks[p])
+        and _BARE_PROGRAM_TAG.match(tag) is not None
         and not _reason_label(tag)
         and tag[:-1] not in _LEVEL_WORDS
         and _HOST_WORD.match(host) is not None
@@ -6946,7 +6952,7 @@ class TemplateEngine:
             return None
         if cut is not None and config.records_kept and _run_over_record(tpl, toks, *cut):
             return None
-        if cut is not None and config.bare_tags_kept and _bare_tag_header(tpl, cut[0]):
+        if cut is not None and config.bare_tags_kept and _bare_tag_header(tpl, toks, *cut):
             return None
         return cut
 
