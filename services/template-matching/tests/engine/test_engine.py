@@ -7182,3 +7182,56 @@ def test_listed_field_values_leave_sentences_keywords_and_short_lists_alone() ->
     runs = [f"job {i}, user u{i}, state {('succeeded', 'failed')[i % 2]}, took {i}" for i in range(6)]
     assert len(_templates_of(runs)) == 2
     assert len(_templates_of(runs, listed_field_values=False)) == 2
+
+
+# --------------------------------------- a pid-less program tag opens the whole message (pass 39a)
+
+
+def _lab_gateway_lines() -> list[str]:
+    # an invented lab gateway's syslog: the kernel's tag printed without a pid, after a host
+    # name of plain letters, then statements of many words and lengths
+    msgs = ["eth1: link up at 1000 Mbps, full duplex", "usb 2-1: new high-speed device number 7",
+            "thermal zone0: critical temperature reached (97 C)", "watchdog: pretimeout governor set to panic",
+            "md: md2: data-check done.", "eth1: link down"]
+    return [f"Dec  5 10:{i:02d}:00 lab-gw kernel: {m}" for i, m in enumerate(msgs + msgs)]
+
+
+def test_the_text_after_a_pid_less_program_tag_is_the_whole_message() -> None:
+    lines = _lab_gateway_lines()
+    got = _templates_of(lines)
+    assert len(got) == 6
+    assert "<*>:<*>:<*> lab-gw kernel: md: md2: data-check done." in got
+    assert "<*>:<*>:<*> lab-gw kernel: eth1: link down" in got
+    # flag off: the host read as a word of the message and the tag as a plain label after it,
+    # so once three texts were seen there every statement became one value
+    assert _templates_of(lines, bare_tags_kept=False) == ["<*>:<*>:<*> lab-gw kernel: <*>"]
+
+
+def test_bare_tags_leave_keyword_variants_records_and_texts_inside_the_message_alone() -> None:
+    from template_matching.engine.core import _bare_tag_header
+
+    line = ("<*>:<*>:<*>", "lab-gw", "kernel:", "md:", "done.")
+    assert _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "kernel:", "eth1:", "link", "down"), line, 3, 0)
+    # a reason label, a level word, a capitalised word, a value before the host, no clock: no tag
+    assert not _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "error:", "x", "y"), line, 3, 0)
+    assert not _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "info:", "x", "y"), line, 3, 0)
+    assert not _bare_tag_header(("<*>:<*>:<*>", "Client", "closed:", "x", "y"), line, 3, 0)
+    assert not _bare_tag_header(("<*>", "actionable", "tasks:", "x", "y"), line, 3, 0)
+    klog = ("<*>", "<*>:<*>:<*>", "submission.go:<*>]", "spark-submit", "arguments:", "x")
+    assert not _bare_tag_header(klog, klog, 5, 0)
+    # a message that is one value alone, or a glued record, is the program's data, not a statement
+    assert not _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "audit:", "<*>"), line, 3, 0)
+    assert not _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "audit:", "bob|<*>|home|close|ok", "x"), line, 3, 0)
+    # a masked device name opening a statement of several tokens is still a statement
+    assert _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "kernel:", "<*>:", "detected", "change"), line, 3, 0)
+    assert _bare_tag_header(("<*>:<*>:<*>", "lab-gw", "kernel:", "<*>", "(dm-<*>):", "mounted"), line, 3, 0)
+    # keyword variants after a pid-less tag stay two statements either way
+    kw = [f"Dec  5 10:0{i}:00 lab-gw sshd: {'Accepted' if i % 2 else 'Failed'} password for bob from 10.0.0.{i}"
+          for i in range(6)]
+    assert len(_templates_of(kw)) == 2
+    assert len(_templates_of(kw, bare_tags_kept=False)) == 2
+    # a reason text after a label inside the message is still one value of any length
+    texts = ["Read Error", "peer reset the stream now", "timeout after idle", "Read Error", "bad frame length"]
+    closed = [f"Dec  5 10:0{i}:00 lab-gw app: connection closed: {t}" for i, t in enumerate(texts)]
+    assert _templates_of(closed) == ["<*>:<*>:<*> lab-gw app: connection closed: <*>"]
+    assert _templates_of(closed) == _templates_of(closed, bare_tags_kept=False)

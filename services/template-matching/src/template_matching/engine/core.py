@@ -529,6 +529,15 @@ class EngineConfig:
     # statement alike, so it vouches for no text after the tag, and the masked tag is still
     # the tag (see _tag_host; _value_label_text, _follows_message_word, _header_only; pass 31a)
     tag_host_header: bool = True
+    # a syslog header's program tag printed without a pid ("stor-b kernel:", "nas sudo:"; a
+    # lower-case name ending in ":" that is neither a reason nor a level word, right after one
+    # lower-case host word that follows the header's values alone) is the tag as "sshd[<*>]:"
+    # is: a text after it that opens with a word is the whole message, never one value of a
+    # span, whatever texts that place has shown ("<*> stor-b kernel: md: <*>: requested-resync
+    # done." / "... kernel: BTRFS error (device <*>): Transaction aborted (error <*>)" stay two
+    # statements; a lone value or a record glued by "|" there, "smbd_audit: bob|<*>|...", is
+    # left to the span rules) (see _bare_tag_header; pass 39a)
+    bare_tags_kept: bool = True
     # a code printed right after the program tag opens the message: it is the message's
     # identifier, and the text after it the statement itself, not a code's text
     # ("QSYSARB[<*>]: CPF1124 Job <*> started ..." / "CPF2204 User profile <*> not found.";
@@ -2295,6 +2304,39 @@ _PROGRAM_TAG = re.compile(r"^[A-Za-z][\w./-]*\[<\*>\]:$")
 # a program tag, its name as printed or taken by masking whole or in part ("sshd[<*>]:",
 # "<*>[<*>]:", "relay-<*>[<*>]:")
 _ANY_PROGRAM_TAG = re.compile(r"^(?:[\w./-]|<\*>)+\[<\*>\]:$")
+
+
+# a program tag printed without a pid: a lower-case program name ending in ":" ("kernel:",
+# "sudo:", "systemd-logind:")
+_BARE_PROGRAM_TAG = re.compile(r"^[a-z][a-z0-9_.-]*:$")
+# a host name as a syslog header prints it: lower-case letters, digits, "-" and "." ("stor-b")
+_HOST_WORD = re.compile(r"^[a-z][a-z0-9.-]*$")
+# a syslog header's time of day as masking leaves it ("05:14:25", "2026-12-03T05:14:25+00:00")
+_MASKED_CLOCK = re.compile(r"^<\*>(?::<\*>){2,3}$")
+
+
+def _bare_tag_header(tpl: tuple[str, ...], toks: tuple[str, ...], p: int, s: int) -> bool:
+    """``tpl[:p]`` is a syslog header whose program tag ``tpl[p - 1]`` has no pid: values
+    alone ending in the time of day, one host word, then the tag ("<*>:<*>:<*> stor-b
+    kernel:"), and neither run ``tpl[p:-s]`` / ``toks[p:-s]`` is one value alone nor opens
+    with a record glued by "|": statements. The host reads as a word of the message and the
+    tag as a plain label after it, but both are printed before every statement alike: such a
+    run is the whole message (pass 39a). A message that is one value ("<*>") or a glued
+    record ("bob|<*>|share|close|ok|...") is the program's data, not a statement, and is left
+    to the span rules."""
+    if p < 3 or p >= min(len(tpl), len(toks)) - s:
+        return False
+    tag, host = tpl[p - 1], tpl[p - 2]
+    return (
+        (VAR,) not in (tpl[p : len(tpl) - s], toks[p : len(toks) - s])
+        and not _glued_record(tpl[p]) and not _glued_record(toks[p])
+        and _BARE_PROGRAM_TAG.match(tag) is not None
+        and not _reason_label(tag)
+        and tag[:-1] not in _LEVEL_WORDS
+        and _HOST_WORD.match(host) is not None
+        and _MASKED_CLOCK.match(tpl[p - 3]) is not None
+        and all(VAR in t for t in tpl[: p - 3])
+    )
 
 
 def _tag_host(tpl: tuple[str, ...], j: int) -> bool:
@@ -6909,6 +6951,8 @@ class TemplateEngine:
         if cut is not None and config.messages_before_fields and _message_before_fields(tpl, toks, *cut):
             return None
         if cut is not None and config.records_kept and _run_over_record(tpl, toks, *cut):
+            return None
+        if cut is not None and config.bare_tags_kept and _bare_tag_header(tpl, toks, *cut):
             return None
         return cut
 
