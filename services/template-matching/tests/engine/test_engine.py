@@ -3254,7 +3254,7 @@ def test_an_upper_case_code_after_an_upper_case_keyword_is_a_value() -> None:
     lines = [f"client @0x7f3a{i}c0 10.0.{i}.7#5{i}311 (api{i}.example.org): query: api{i}.example.org IN {t} +E(0)K (10.0.0.53)"
              for i, t in enumerate(["A", "MX", "A", "TXT", "AAAA", "MX"])]
     assert len(set(_groups(lines))) == 1
-    assert len(set(_groups_with(EngineConfig(codes_after_keywords=False), lines))) > 1
+    assert len(set(_groups_with(EngineConfig(codes_after_keywords=False, code_names_at_three=False), lines))) > 1
     # capitalised plain words after an upper-case word stay keyword variants
     verbs = [f"kernel: USB {verb} device number {n} using xhci_hcd" for verb, n in
              [("Connected", 2), ("Disconnected", 3), ("Connected", 5), ("Disconnected", 7)]]
@@ -3267,7 +3267,7 @@ def test_camel_case_names_of_one_kind_are_a_value() -> None:
     lines = [f"Started {app}Application in {n}.{n + 3}12 seconds (process running for {n + 1}.0{n})"
              for n, app in enumerate(["Gateway", "Inventory", "Gateway", "OrderService", "Inventory"], start=3)]
     assert len(set(_groups(lines))) == 1
-    assert len(set(_groups_with(EngineConfig(names_of_one_kind=False), lines))) > 1
+    assert len(set(_groups_with(EngineConfig(names_of_one_kind=False, code_names_at_three=False), lines))) > 1
     # CamelCase words that share their head are kinds of one message, kept apart
     events = [f"raft: received {kind} from peer 10.0.0.{n}:7946" for n, kind in
               enumerate(["HeartbeatRequest", "HeartbeatResponse"] * 2, start=1)]
@@ -5004,7 +5004,7 @@ def test_joined_names_that_end_in_one_part_are_values() -> None:
     lines = [f"2026-12-06 07:1{i}:0{i} cmdRouter: opcode 0x{40 + i} rejected with error {c} after {3 + i} ms"
              for i, c in enumerate(codes)]
     assert len(set(_groups(lines))) == 1
-    assert len(set(_groups_with(EngineConfig(names_of_one_tail=False), lines))) > 1
+    assert len(set(_groups_with(EngineConfig(names_of_one_tail=False, code_names_at_three=False), lines))) > 1
     # a PHP application logs the method it aborts under the class that ran it: one statement
     classes = ["Invoice", "Shipment", "Invoice", "Contract"]
     php = [f"2026-12-06 08:0{i}:1{i} WARNING 10.0.{i}.9 {k}::approve aborted: already approved" for i, k in enumerate(classes)]
@@ -5548,7 +5548,7 @@ def test_names_in_lower_camel_case_after_a_lower_case_word_are_its_argument() ->
     lines = [f"2026-03-01 10:00:0{i} INFO [desk-{i}] ticket T-{i}7 closed with cause {r} (queue #{i}4)"
              for i, r in enumerate(reasons)]
     assert len(set(_groups(lines))) == 1
-    assert len(set(_groups_with(EngineConfig(camel_names_after_words=False), lines))) > 1
+    assert len(set(_groups_with(EngineConfig(camel_names_after_words=False, code_names_at_three=False), lines))) > 1
 
 
 def test_keyword_variants_without_a_camel_case_name_stay_apart() -> None:
@@ -6603,7 +6603,7 @@ def test_a_variable_length_template_prints_a_word_after_its_header_severity() ->
     # not ask; the span cut after "INFO" and the gapped merges took every statement of the
     # driver, of any length, as one "TAPE INFO <*>"
     lines = _tape_driver_lines()
-    assert _templates_of(lines, values_after_severity=False) == ["node-<*>:<*>:<*> [<*>] TAPE INFO <*>"]
+    assert _templates_of(lines, values_after_severity=False, code_names_at_three=False) == ["node-<*>:<*>:<*> [<*>] TAPE INFO <*>"]
     got = _templates_of(lines)
     head = "node-<*>:<*>:<*> [<*>] TAPE INFO "
     assert head + "Opened all lanes" in got and head + "Linked all pairs" in got
@@ -7182,3 +7182,52 @@ def test_listed_field_values_leave_sentences_keywords_and_short_lists_alone() ->
     runs = [f"job {i}, user u{i}, state {('succeeded', 'failed')[i % 2]}, took {i}" for i in range(6)]
     assert len(_templates_of(runs)) == 2
     assert len(_templates_of(runs, listed_field_values=False)) == 2
+
+
+# ---------------------------------------------------------------- thirty-ninth pass (b)
+# (measured, not merged: code_names_at_three is off by default; these tests turn it on)
+
+
+def test_code_names_at_three_make_a_place_of_names_one_template() -> None:
+    # a tape library's daemon names the kind of event it saw, each a name in code's case,
+    # after its syslog tag; a build tool names its stage after a plain word
+    kinds = ["SlotEmpty", "DriveReady", "Clean30", "SlotEmpty", "DriveReady", "Clean30"]
+    events = [f"Dec 3 10:0{i}:11 lib7 tapemond[{400 + i}]: {k} event raised for drive {i}" for i, k in enumerate(kinds)]
+    on = _groups_with(EngineConfig(code_names_at_three=True), events)
+    assert len(set(on)) == 1
+    assert on[-1] == "<*>:<*>:<*> lib7 tapemond[<*>]: <*> event raised for drive <*>"
+    # flag off: a template per name (after the tag a word names the statement; elsewhere five)
+    assert len(set(_groups_with(EngineConfig(code_names_at_three=False), events))) == 3
+    stages = ["GEN_STUBS", "LINK_ALL", "PACK_IMG", "LINK_ALL"]
+    steps = [f"builder: entering stage {s} with {i + 2} jobs queued" for i, s in enumerate(stages)]
+    assert _templates_of(steps, code_names_at_three=True) == ["builder: entering stage <*> with <*> jobs queued"]
+    assert len(_templates_of(steps, code_names_at_three=False)) == 3
+
+
+def test_code_names_at_three_leave_pairs_heads_after_values_and_plain_words_apart() -> None:
+    from template_matching.engine.core import _code_names
+
+    assert _code_names(("SlotEmpty", "DriveReady", "Clean30"))
+    assert _code_names(("Fail", "SpareLost", "DriveReady"))  # one capitalised word among codes
+    # two names are a pair of keyword variants as often as two values
+    assert not _code_names(("ON", "OFF"))
+    # most of them plain words: the statement's keywords
+    assert not _code_names(("Fail", "Passed", "DriveReady"))
+    assert not _code_names(("PULSE", "pulse", "tick"))
+    # a word holding punctuation is no identifier
+    assert not _code_names(("SLOT-A", "SLOT-B", "SLOT-C"))
+    # a pair of codes after the tag stays apart ("OFFER on" / "ACK on"), a pair elsewhere too
+    pairs = [f"Dec 3 10:0{i}:11 lib7 leased[{400 + i}]: {w} on 10.1.0.{i} via eth0" for i, w in enumerate(["OFFER", "ACK"] * 2)]
+    templates = _templates_of(pairs, code_names_at_three=True)
+    assert len(templates) == 2
+    toggles = [f"relay board {i}: output {w} after {i} ms" for i, w in enumerate(["ON", "OFF"] * 3)]
+    assert len(_templates_of(toggles, code_names_at_three=True)) == 2
+    # right after a value the word opens a record and names its kind: apart, however many
+    kinds = ["NEW", "REDUCE", "DONE", "NEW", "REDUCE", "DONE"]
+    records = [f"#{100 + i} {k} cov: {i} ft: {i + 3} corp: {i}/{i * 4}b" for i, k in enumerate(kinds)]
+    assert len(_templates_of(records, code_names_at_three=True)) == 3
+    # plain lower-case words at a place are the older rules' to weigh: the flag changes nothing
+    verbs = [f"worker {i}: job {w} on host {i}" for i, w in enumerate(["queued", "started", "finished"] * 2)]
+    assert _templates_of(verbs, code_names_at_three=True) == _templates_of(verbs)
+    titled = [f"worker {i}: Job {w} on host {i}" for i, w in enumerate(["Queued", "Started", "Finished"] * 2)]
+    assert _templates_of(titled, code_names_at_three=True) == _templates_of(titled)

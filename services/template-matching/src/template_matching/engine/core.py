@@ -795,6 +795,16 @@ class EngineConfig:
     # a template that keeps its words. A template that kept punctuation ("<*> - <*> <*>", a
     # record whose fields' words became values) is not asked (see _values_take_named; pass 38b)
     values_only_apart: bool = True
+    # three different names at one word of a statement (not its first, not right after a
+    # value), most of them in code's case (ALL_CAPS, an inner capital, letters glued to digits:
+    # "SpareActive" / "DegradedArray" / "Rebuild20 event detected on md device <*>", "React
+    # Hook useEffect" / "useMemo" / "useCallback"), are values of that place at the third, not
+    # after five: keyword variants come in pairs ("ON" / "OFF", "SUCCESS:" / "FAILED:") and
+    # keep their own templates, as a pair of codes after a program's tag does ("DHCPOFFER on"
+    # / "DHCPACK on"); a third code-cased name there is a value too (see _code_names_seen; pass 39b).
+    # Measured, not merged: the keep rule said REJECT (Loghub HPC .996 -> .950, Hadoop .996 ->
+    # .976, CommsPlatform .833 -> .793 and four more read corpora lower), so it stays off
+    code_names_at_three: bool = False
     # a header printed as "|"-joined fields with no space before the message (NLog's
     # "<time>|Info|Service|Episode search ...", Open vSwitch's "<time>|<n>|bridge|INFO|bridge
     # ...") glues the message's first word to the header's masked time: that word is the
@@ -2281,6 +2291,25 @@ def _unit(word: str) -> bool:
     return any(word.endswith(p) and word[: -len(p)] in _UNITS for p in _PER)
 # words after which a program prints a state, a status or a kind
 _LABELS = frozenset({"now", "to", "as", "state", "status", "code", "phase", "mode", "reason", "type", "kind", "->", "=>"})
+
+
+# a word in code's case: ALL_CAPS of two characters or more ("PPB", "FORMAT_ERROR"), a
+# name with an inner capital ("SpareActive", "useEffect", "IPv6"), letters glued to digits
+# ("Rebuild20", "net0"); and an identifier, the shape every word of such a place has
+_CODE_CASED = re.compile(r"^(?:[A-Z][A-Z0-9_]*[A-Z0-9]|[A-Za-z][a-z0-9]*[A-Z][A-Za-z0-9]*|[A-Za-z]+[0-9][A-Za-z0-9]*)$")
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# how many different names a place shows before code-cased names there are its values
+_CODE_NAME_VALUES = 3
+
+
+def _code_names(words: Iterable[str]) -> bool:
+    """Three different identifiers or more, more than half of them in code's case (see
+    _CODE_CASED): names a program prints ("Fail" / "SpareActive" / "DegradedArray"), not
+    the keyword variants of a statement, which come in pairs."""
+    names = {w.rstrip(_TRAIL) for w in words}
+    if len(names) < _CODE_NAME_VALUES or not all(_IDENTIFIER.match(n) for n in names):
+        return False
+    return 2 * sum(1 for n in names if _CODE_CASED.match(n)) > len(names)
 
 
 def _enum_shaped(word: str, letters: int = 3) -> bool:
@@ -6620,7 +6649,10 @@ class TemplateEngine:
                 return self._create_or_span(message, toks)
             group = self._sibling_group(c, i)
             word = toks[i]
-            if word not in group.values and (self._tagged_head(group, word) or self._setting_group(group, word)):
+            if word not in group.values and (
+                (self._tagged_head(group, word) and not self._code_names_seen(group, word))
+                or self._setting_group(group, word)
+            ):
                 # the message's first word after its program's tag names the statement, as
                 # a setting's name does
                 gapped = self._gapped_beside(message, toks)
@@ -6636,6 +6668,7 @@ class TemplateEngine:
             if (
                 word not in group.values
                 and len(group.values) + 1 < self.config.min_word_values
+                and not self._code_names_seen(group, word)
                 and not self._pair_seen_elsewhere(group, word)
                 and not self._value_evidence(group, word)
                 and not (
@@ -7947,6 +7980,24 @@ class TemplateEngine:
             _TITLE.match(w.rstrip(_TRAIL)) is not None for w in (word, *group.values)
         )
 
+    def _code_names_seen(self, group: _Siblings, word: str) -> bool:
+        """The group's words with ``word`` are three names or more, mostly in code's case, at
+        a word that is not the line's first (_code_names), right after a word of the message
+        or the program's tag (not after a value): values of that place, however few the
+        names yet are. Not a pair of keywords of one statement (an outcome and its opposite,
+        two verb forms)."""
+        if not self.config.code_names_at_three or group.pos == 0 or word in group.values:
+            return False
+        tokens = group.members[0].tokens
+        prev = tokens[group.pos - 1]
+        if VAR in prev and _PROGRAM_TAG.match(prev) is None:
+            # right after a value ("#<*> NEW cov: ..." / "#<*> REDUCE cov: ..."): the word
+            # opens a record after its counter or time and names the record's kind
+            return False
+        if not _has_alpha(prev) or not _code_names((word, *group.values)):
+            return False
+        return not any(self._keyword_pair(tokens, group.pos, word, v) for v in group.values)
+
     def _state_pair(self, tokens: tuple[str, ...], i: int, word: str) -> bool:
         """Two state words right after a state label ("status: Healthy -> Degraded"):
         values of that label wherever else the line differs."""
@@ -8014,6 +8065,7 @@ class TemplateEngine:
             # from this one in more than that word)
             evident = (
                 len(group.values) + 1 >= self.config.min_word_values
+                or self._code_names_seen(group, word)
                 or self._pair_seen_elsewhere(group, word)
                 or self._learnt_values(group, word)
             ) and not self._negated_sibling(group, word) and not self._setting_group(group, word)
