@@ -3742,11 +3742,14 @@ def test_a_sibling_group_keeps_a_word_in_the_template_the_whole_group_makes() ->
     assert _templates_of(_SHADERD_LINES, sibling_groups_keep_a_word=False) == ["V[<*>:<*>:<*>] <*> <*>"]
     # a member's variable elsewhere: "T: <*> Teardown" beside "T: Tunnel Reset" merged into
     # "T: <*> <*>", every two-word statement after the severity letter (pass 36e's rule already
-    # keeps "Tunnel" / "Sub-Tunnel" apart, so the group is reached with it off)
-    got = _templates_of(_TUNNEL_LINES, sibling_groups_keep_a_word=True, pairs_at_one_place=False)
+    # keeps "Tunnel" / "Sub-Tunnel" apart, so the group is reached with it off, and so does
+    # pass 39d's pairs_after_other_openings: the pair follows one opening, "T:")
+    got = _templates_of(_TUNNEL_LINES, sibling_groups_keep_a_word=True, pairs_at_one_place=False,
+                        pairs_after_other_openings=False)
     assert "T: <*> <*>" not in got
     assert {"T: <*> Teardown", "T: <*> Accepted", "T: Tunnel Reset", "T: Requesting Tunnel"} <= set(got)
-    assert "T: <*> <*>" in _templates_of(_TUNNEL_LINES, sibling_groups_keep_a_word=False, pairs_at_one_place=False)
+    assert "T: <*> <*>" in _templates_of(_TUNNEL_LINES, sibling_groups_keep_a_word=False, pairs_at_one_place=False,
+                                     pairs_after_other_openings=False)
     assert "T: <*> <*>" not in _templates_of(_TUNNEL_LINES)
 
 
@@ -4640,8 +4643,10 @@ def test_a_severity_printed_in_one_letter_is_no_label() -> None:
     assert _announced_templates(lines) == [
         "I: Received Echo Response (Success)", "I: Received Store Request (MsgID <*>, CT)",
         "I: Sending Echo Response (Success)", "I: Sending Store Request (MsgID <*>, CT)"]
-    # (pass 36e's rule keeps the verbs apart by itself: the pair alternates in another frame)
-    assert _announced_templates(lines, letter_severities=False, pairs_at_one_place=False) == [
+    # (pass 36e's rule keeps the verbs apart by itself: the pair alternates in another frame; so
+    # does pass 39d's pairs_after_other_openings: both follow one opening, "I:")
+    assert _announced_templates(lines, letter_severities=False, pairs_at_one_place=False,
+                                 pairs_after_other_openings=False) == [
         "I: <*> Echo Response (Success)", "I: <*> Store Request (MsgID <*>, CT)"]
 
     from template_matching.engine.core import _after_label_word
@@ -7235,3 +7240,86 @@ def test_bare_tags_leave_keyword_variants_records_and_texts_inside_the_message_a
     closed = [f"Dec  5 10:0{i}:00 lab-gw app: connection closed: {t}" for i, t in enumerate(texts)]
     assert _templates_of(closed) == ["<*>:<*>:<*> lab-gw app: connection closed: <*>"]
     assert _templates_of(closed) == _templates_of(closed, bare_tags_kept=False)
+
+
+def _loader_lines() -> list[str]:
+    # an invented firmware loader: one statement names what it maps by its id, another where
+    # it maps it; each prints "segment" or "overlay" after the same verb
+    lines = []
+    for i in range(6):
+        kind = ("segment", "overlay")[i % 2]
+        lines.append(f"Mapping {kind} 3F2A{i}C1E-77B0-4D1A-9E2C-{i}0A1B2C3D4E5")
+    for i in range(8):
+        kind = ("segment", "overlay")[i % 2]
+        lines.append(f"Mapping {kind} at 0x{0x7E000 + i * 0x1000:08X} Base=0x{0x7E100 + i * 0x1000:08X} part{i}.bin")
+    return lines
+
+
+def test_a_pair_after_the_same_opening_is_no_evidence_of_values() -> None:
+    # segment / overlay alternate in two pairs of statements that both open with "Mapping":
+    # (off) the pair seen in the first pair vouched for values in the second, "Mapping <*> at ..."
+    lines = _loader_lines()
+    assert sorted(_templates_of(lines, pairs_after_other_openings=True)) == [
+        "Mapping overlay <*>",
+        "Mapping overlay at <*> Base=<*> <*>",
+        "Mapping segment <*>",
+        "Mapping segment at <*> Base=<*> <*>",
+    ]
+    assert sorted(_templates_of(lines, pairs_after_other_openings=False)) == [
+        "Mapping <*> at <*> Base=<*> <*>",
+        "Mapping overlay <*>",
+        "Mapping segment <*>",
+    ]
+
+
+def test_same_opening_asks_the_words_before_the_place() -> None:
+    from template_matching.engine.core import VAR, _Cluster, _same_opening, _Siblings
+
+    def group(tokens: tuple[str, ...], pos: int) -> _Siblings:
+        g = _Siblings(pos)
+        g.members.append(_Cluster(1, tokens))
+        g.values.add(tokens[pos])
+        return g
+
+    first = group(("Mapping", "segment", VAR), 1)
+    assert _same_opening(first, group(("Mapping", "segment", "at", VAR), 1))
+    # other words before the place: two statements that print the pair as their values
+    assert not _same_opening(first, group(("Unmapping", "segment", "at", VAR), 1))
+    # bare values alone before it (a clock, an address): no opening of words
+    values = group((VAR, "alice", "signed", "in"), 1)
+    assert not _same_opening(values, group((VAR, "alice", "signed", "out", "after", VAR, "s"), 1))
+    # an opening that holds a value (a header's clock and level before a task's name)
+    header = group((VAR, "INFO", "Task", "cleanup", "succeeded"), 3)
+    assert not _same_opening(header, group((VAR, "INFO", "Task", "cleanup", "retry:"), 3))
+    # words shaped as names or labels at the place (a dotted task name, a package's tag)
+    named = group(("Task", "reports.build", "succeeded"), 1)
+    assert not _same_opening(named, group(("Task", "reports.build", "retry:"), 1))
+    tagged = group(("info", "aesop:", "cloning", VAR), 1)
+    assert not _same_opening(tagged, group(("info", "aesop:", "updating", VAR), 1))
+    # a group whose templates all merged away
+    assert not _same_opening(_Siblings(1), first)
+
+
+def test_pairs_after_other_openings_leaves_values_alone() -> None:
+    # names alternating in two statements that open differently are still values at two
+    for pair in (("mars", "venus"), ("copper", "zinc")):
+        lines = []
+        for i, name in enumerate(pair * 2):
+            lines.append(f"deploy finished {name} build {i}")
+            lines.append(f"restart requested {name} reason {i}")
+        lines.append(f"restart requested {pair[0]} reason 9")
+        for on in (True, False):
+            assert sorted(_templates_of(lines, pairs_after_other_openings=on)) == [
+                "deploy finished <*> build <*>",
+                "restart requested <*> reason <*>",
+            ]
+    # and after an opening of bare values alone (a client's address)
+    lines = []
+    for i, name in enumerate(("alice", "bob", "alice", "bob")):
+        lines.append(f"10.0.0.{i} {name} signed in")
+        lines.append(f"10.0.1.{i} {name} signed out after {i} s")
+    for on in (True, False):
+        assert sorted(_templates_of(lines, pairs_after_other_openings=on)) == [
+            "<*> <*> signed in",
+            "<*> <*> signed out after <*> s",
+        ]

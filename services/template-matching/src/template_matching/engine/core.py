@@ -421,6 +421,15 @@ class EngineConfig:
     # string, so two names there are two statements' fields, not one field's values, whatever
     # pair of them alternates elsewhere (see _keys_apart; pass 38e)
     sibling_keys_apart: bool = True
+    # a pair of plain words alternating in two sibling groups is evidence of values only where
+    # the two statements open differently before the pair ("session opened for user <name>" /
+    # "session closed for user <name>"); where both open with the same words and no value
+    # before it ("Loading driver <guid>" / "Loading PEIM <guid>" and "Loading driver at <addr>
+    # ..." / "Loading PEIM at <addr> ..."), the pair is one program's two kinds of thing after
+    # one verb, printed by two pairs of statements, not a field's values; an opening that holds
+    # a value (a header's clock) or words shaped as names or labels keep the evidence (see
+    # _same_opening; pass 39d)
+    pairs_after_other_openings: bool = True
     # nor does the record rule (most tokens hold values, so a differing word is one more field)
     # merge the lines of two programs (their syslog tags differ) into a template that names
     # nothing but its severity: the program's tag and its message's first word were then taken
@@ -1086,6 +1095,26 @@ def _bare_key_at(tokens: tuple[str, ...], pos: int) -> bool:
     """Whether ``tokens`` print a bare key at ``pos`` ("flux=") with its value as the next
     token (a variable or a token holding one)."""
     return _BARE_KEY.match(tokens[pos]) is not None and pos + 1 < len(tokens) and VAR in tokens[pos + 1]
+
+
+_KEYWORD_SHAPE = re.compile(r"^[A-Za-z][A-Za-z_-]*$")
+
+
+def _same_opening(first: _Siblings, group: _Siblings) -> bool:
+    """Whether two sibling groups' templates print the same opening of words alone before the
+    groups' place (no value in it: not a header of clock, host and level), and the groups' words
+    are plain words (no value, name or label shape): a pair of statements' shared opening and
+    the keywords it is followed by."""
+    if not first.members or not group.members:
+        return False
+    a = first.members[0].tokens[: first.pos]
+    b = group.members[0].tokens[: group.pos]
+    return (
+        a == b
+        and bool(a)
+        and all(VAR not in t for t in a)
+        and all(_KEYWORD_SHAPE.match(w) is not None for w in (*first.values, *group.values))
+    )
 
 
 def _due_group(c: _Cluster) -> _Siblings | None:
@@ -7694,6 +7723,8 @@ class TemplateEngine:
             first = pairs.setdefault(key, group)
             if first is group:
                 continue
+            if self.config.pairs_after_other_openings and _same_opening(first, group):
+                continue  # both statements open with the same words (see _same_opening)
             if (
                 self.config.pairs_at_one_place
                 and _capitalised_pair(group.members[0].tokens, group.pos, (other, word))
