@@ -366,6 +366,53 @@ fn join_padding(toks: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
     out
 }
 
+/// `_VALUE_GROUP`s at the start of `s` ("[" + non-word, non-space, non-bracket characters
+/// holding a value + "]"), consumed: what is left after them.
+fn skip_value_groups(mut s: &str) -> &str {
+    fn plain(c: char) -> bool {
+        !(c.is_alphanumeric() || c == '_' || c.is_whitespace() || c == '[' || c == ']')
+    }
+    while let Some(rest) = s.strip_prefix('[') {
+        let end = rest.find(|c: char| !plain(c)).unwrap_or(rest.len());
+        let (body, after) = rest.split_at(end);
+        match after.strip_prefix(']') {
+            Some(after) if body.contains(VAR) => s = after,
+            _ => break,
+        }
+    }
+    s
+}
+
+/// `_join_padded_chains`: a token of closed groups of values and an opening bracket
+/// (`[`, `[<*>][`) is joined to the next token when that one starts with a value that closes
+/// the bracket, its own further groups of values (and an opening bracket, or a tail without
+/// brackets) kept. `line` holds "][" (the caller checks).
+fn join_padded_chains(toks: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
+    fn head(t: &str) -> bool {
+        skip_value_groups(t) == "["
+    }
+    fn piece(t: &str) -> bool {
+        match t.strip_prefix(VAR).and_then(|r| r.strip_prefix(']')) {
+            Some(r) => {
+                let rest = skip_value_groups(r);
+                rest == "[" || !rest.contains(['[', ']'])
+            }
+            None => false,
+        }
+    }
+    let mut out: Vec<Cow<'_, str>> = Vec::with_capacity(toks.len());
+    for t in toks {
+        if let Some(last) = out.last_mut() {
+            if piece(&t) && head(last) {
+                *last = Cow::Owned(format!("{last}{t}"));
+                continue;
+            }
+        }
+        out.push(t);
+    }
+    out
+}
+
 /// `_drop_conversions`: "(<number> <unit>)" right after "<number> <unit word>" is left out
 /// (its trailing punctuation stays on the unit word).
 fn drop_conversions(toks: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
@@ -502,6 +549,7 @@ pub struct TemplateIndex {
     value_shapes: bool,
     list_run: usize,
     padded_brackets: bool,
+    padded_bracket_chains: bool,
     closed_quotes: bool,
     unit_conversions: bool,
     /// `collapse` results by masked tokens (`_collapse` is a function of the tokens alone
@@ -586,6 +634,9 @@ impl TemplateIndex {
         }
         if self.padded_brackets && may_be_padded(line) {
             toks = join_padding(toks);
+            if self.padded_bracket_chains && line.contains("][") {
+                toks = join_padded_chains(toks);
+            }
         }
         if self.unit_conversions && line.contains(" (") {
             toks = drop_conversions(toks);
@@ -779,7 +830,7 @@ impl TemplateIndex {
 #[pymethods]
 impl TemplateIndex {
     #[new]
-    #[pyo3(signature = (message_cache_size, value_shapes, list_run, padded_brackets = true, unit_conversions = true, closed_quotes = false))]
+    #[pyo3(signature = (message_cache_size, value_shapes, list_run, padded_brackets = true, unit_conversions = true, closed_quotes = false, padded_bracket_chains = true))]
     fn new(
         message_cache_size: usize,
         value_shapes: bool,
@@ -787,6 +838,7 @@ impl TemplateIndex {
         padded_brackets: bool,
         unit_conversions: bool,
         closed_quotes: bool,
+        padded_bracket_chains: bool,
     ) -> Self {
         TemplateIndex {
             buckets: FxMap::default(),
@@ -797,6 +849,7 @@ impl TemplateIndex {
             value_shapes,
             list_run,
             padded_brackets,
+            padded_bracket_chains,
             unit_conversions,
             closed_quotes,
             collapsed: HashMap::default(),

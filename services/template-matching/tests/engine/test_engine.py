@@ -1522,6 +1522,35 @@ def test_a_bracket_padded_by_a_printf_width_is_one_token() -> None:
     assert "{ read write }" in t
 
 
+def test_a_padded_field_of_adjacent_bracketed_values_is_one_token() -> None:
+    # an uptime and a caller id in adjacent brackets, each padded by its own printf width
+    # (pass 39c): one statement whatever the widths
+    stamps = ["[   12.110477][ T2165]", "[98765.432100][    C1]", "[  503.000201][T31337]",
+              "[41234.500000][ T808]", "[ 7001.250000][T12034]", "[65000.000001][T40401]"]
+    lines = [f"{s} eth0: link becomes ready" for s in stamps]
+    on = _groups(lines)
+    assert len(set(on)) == 1 and on[0] == "[<*>][<*>] eth0: link becomes ready"
+    # flag off: the old answer, a template per place the padding cut the run
+    off = _groups_with(EngineConfig(padded_bracket_chains=False), lines)
+    assert len(set(off)) > 1
+    # a word glued after the run (a game engine's "[time][frame]Category:") is kept on it
+    frames = ["[2026.12.03-10.00.01:018][ 61]", "[2026.12.03-10.00.02:118][161]", "[2026.12.03-10.00.03:218][  9]"]
+    glued = _groups([f"{f}LogHttp: Request sent to host" for f in frames])
+    assert len(set(glued)) == 1 and glued[0].startswith("[<*>:<*>][<*>]LogHttp:")
+    # keyword variants after a padded run stay apart
+    words = ["becomes ready", "is not ready"] * 3
+    variants = _groups([f"{s} eth0: link {w}" for s, w in zip(stamps, words, strict=True)])
+    assert len(set(variants)) == 2
+    # near misses: a bracket of words or of several tokens after the run keeps its tokens
+    # (its padded value field joins, as it does without padding), a padded bracket holding a
+    # word is not joined, round brackets are left alone
+    engine = TemplateEngine()
+    assert engine._mask("[   12.5][ cut here ] x") == engine._mask("[12345.5][ cut here ] x") == ("[<*>][", "cut", "here", "]", "x")
+    assert engine._mask("[   12.5][ kworker] x") == ("[<*>][", "kworker]", "x")
+    assert engine._mask("[ 12.5][T1 T2] x") == ("[", "<*>][<*>", "<*>]", "x")
+    assert engine._mask("( 3552)( 3534 3375 ) fans") == TemplateEngine(EngineConfig(padded_bracket_chains=False))._mask("( 3552)( 3534 3375 ) fans")
+
+
 def test_flags_between_the_fields_of_a_record_are_one_value_of_any_length() -> None:
     # netfilter LOG: "DF" printed when set, the TCP flags one to three words
     def tcp(i: int, df: str, flags: str) -> str:

@@ -157,6 +157,9 @@ def _fuzzed(count: int, seed: int) -> list[str]:
         lambda: f"[{rng.randint(0, 99999):5d}.{rng.randint(0, 999999):06d}]{rng.choice(['', ':', ','])}",
         lambda: f"[{rng.choice(['info', 'warning', 'error', 'x.y-1'])}{' ' * rng.randint(0, 4)}]{rng.choice(['', ':'])}",
         lambda: rng.choice(["( 3552 3534 )", "{ read write }", "[ OK ]", "( a )", "[ 7]", "(b_2 )"]),
+        # a run of adjacent bracketed values, a field padded (joined), a bracket of words after it (not)
+        lambda: (f"[{rng.randint(0, 99999):5d}.{rng.randint(0, 999999):06d}][{rng.choice(['T', 'C', ''])}{rng.randint(0, 9999):5d}]"
+                 f"{rng.choice(['', ':', 'LogNet:', '[', '[ cut here ]', '[ 7]'])}"),
         # flags between the fields of a record, any number of them
         lambda: (f"ID={rng.randint(0, 9999)} {rng.choice(['', 'DF '])}PROTO=TCP SPT={rng.randint(1, 65535)} "
                  f"RES=0x00 {rng.choice(['SYN', 'ACK PSH', 'ACK FIN URG', 'RST'])} URGP=0"),

@@ -612,6 +612,12 @@ class EngineConfig:
     # a lone bracket padded by a printf width ("[ 8550.518700]", "[info     ]") is joined
     # to the token it encloses (see _join_padding)
     padded_brackets: bool = True
+    # with padded_brackets, a field of a run of adjacent bracketed values padded by a printf
+    # width is joined like a lone padded bracket: the kernel's caller id after its uptime
+    # prints "[   12.110477][T21651]" / "[12206.879002][    C1]" / "[ 7373.498523][ T8608]",
+    # one token whatever each field's width, not a statement per count of padded fields
+    # (see _join_padded_chains; pass 39c)
+    padded_bracket_chains: bool = True
     # a quantity restated in another unit in brackets ("1052 bytes (1.0 KB)") is left out
     # of the tokens (see _drop_conversions)
     unit_conversions: bool = True
@@ -1412,6 +1418,30 @@ def _join_padding(toks: list[str]) -> list[str]:
             continue
         out.append(t)
         i += 1
+    return out
+
+
+_VALUE_GROUP = r"\[[^\w\s\[\]]*" + re.escape(VAR) + r"[^\w\s\[\]]*\]"
+_CHAIN_HEAD = re.compile(r"^(?:" + _VALUE_GROUP + r")*\[$")
+_CHAIN_PIECE = re.compile("^" + re.escape(VAR) + r"\](?:" + _VALUE_GROUP + r")*(?:\[|[^\[\]]*)$")
+
+
+def _join_padded_chains(toks: list[str]) -> list[str]:
+    """A run of adjacent bracketed values (``[12206.879002][T21651]``: the kernel's uptime
+    and caller id) padded by a printf width in one of its fields: ``[   12.110477][T21651]``
+    cuts after the first bracket, ``[12206.879002][    C1]`` after the second, and
+    ``_join_padding`` leaves both, since the token next to the lone bracket holds another
+    bracket. A token that is only closed groups of values and an opening bracket (``[``,
+    ``[<*>][``) is joined to the next token when that one starts with a value and closes
+    the bracket, its own further groups of values (and an opening one, or a word glued
+    after the last, as Unreal's ``[<*>][ 61]LogNet:``) kept; so the run is one token
+    whatever its fields' widths. Groups of words (``[ cut here ]``) are left alone."""
+    out: list[str] = []
+    for t in toks:
+        if out and _CHAIN_PIECE.match(t) and _CHAIN_HEAD.match(out[-1]):
+            out[-1] += t
+        else:
+            out.append(t)
     return out
 
 
@@ -5898,6 +5928,7 @@ class TemplateEngine:
             self.config.padded_brackets,
             self.config.unit_conversions,
             self.config.closed_quotes,
+            self.config.padded_bracket_chains,
         )
         self._spans_pushed: list[tuple[int, int | None, tuple[str, ...], bool]] = []
         self._gapped_pushed: list[tuple[int, tuple[str, ...], tuple[int, ...], bool]] = []
@@ -5952,6 +5983,8 @@ class TemplateEngine:
             out = [EMPTY_VALUE if t == "()" else t for t in out]
         if self.config.padded_brackets and ("[ " in message or "( " in message or " ]" in message or " )" in message):
             out = _join_padding(out)
+            if self.config.padded_bracket_chains and "][" in message:
+                out = _join_padded_chains(out)
         if self.config.unit_conversions and " (" in message:
             out = _drop_conversions(out)
         if self.config.value_shapes and "," in message:
