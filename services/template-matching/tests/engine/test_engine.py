@@ -2495,7 +2495,9 @@ def test_the_record_rule_never_merges_two_programs_into_a_template_that_names_no
     assert got[0] == got[1] == got[4]
     assert len(set(got)) == 4
     assert engine.current(got[0])[2] == "<*>:<*>:<*> <*> swupd[<*>]: Progress <*> <*> <*>"
-    before = TemplateEngine(EngineConfig(records_keep_a_word=False))
+    # (pass 39e's records_keep_glued_names keeps the tags "swupd[<*>]:" / "fleetd[<*>]:" apart
+    # too, names glued to values: off here for the old answer)
+    before = TemplateEngine(EngineConfig(records_keep_a_word=False, records_keep_glued_names=False))
     got = [before.assign(line)[0] for line in lines]
     assert {before.current(c)[2] for c in got} == {"<*>:<*>:<*> <*> <*>: <*> <*> <*> <*>"}
     # one binary printing under several service names, a word of its statement kept: the
@@ -7352,3 +7354,45 @@ def test_pairs_after_other_openings_leaves_values_alone() -> None:
             "<*> <*> signed in",
             "<*> <*> signed out after <*> s",
         ]
+
+
+def test_the_record_rule_keeps_a_name_glued_to_its_value() -> None:
+    # a plant scheduler's messages (invented): after the header's time every token holds a
+    # value but one, so the record rule took the option's key "--notify=<*>" and the call's
+    # name "task:finish" for two values of one field and merged the two statements into a
+    # template of the header and four variables, which then took every line of that token
+    # count; a name printed glued to its argument is a constant of the format string (pass 39e)
+    lines = [
+        "EVT:[10:00:01 4.1.2026] --notify=3 4411 5521 :ops",
+        "EVT:[10:00:07 4.1.2026] --notify=8 1207 9034 :batch",
+        "EVT:[10:01:13 4.1.2026] task:finish stage 12 /plant/line2/mixer",
+        "EVT:[10:02:40 4.1.2026] task:finish stage 31 /plant/line1/oven",
+    ]
+    engine = TemplateEngine(EngineConfig(records_keep_glued_names=True))
+    got = [engine.assign(line)[0] for line in lines]
+    assert got[0] == got[1] != got[2] == got[3]
+    assert engine.current(got[0])[2] == "EVT:[<*>:<*>:<*> <*>] --notify=<*> <*> <*> :<*>"
+    assert engine.current(got[2])[2] == "EVT:[<*>:<*>:<*> <*>] task:finish stage <*> <*>"
+    before = TemplateEngine(EngineConfig(records_keep_glued_names=False))
+    got = [before.assign(line)[0] for line in lines]
+    assert {before.current(c)[2] for c in got} == {"EVT:[<*>:<*>:<*> <*>] <*> <*> <*> <*>"}
+    # two calls' names with their arguments stay apart; one name's arguments still merge
+    calls = ["[info] 10:00:01 CALL(17): [3:4]", "[info] 10:00:02 CALL(18): [5:6]", "[info] 10:00:03 CANCEL(19): [7:8]"]
+    engine = TemplateEngine(EngineConfig(records_keep_glued_names=True))
+    got = [engine.assign(line)[0] for line in calls]
+    assert got[0] == got[1] != got[2]
+    assert engine.current(got[0])[2] == "[info] <*>:<*>:<*> CALL(<*>): [<*>:<*>]"
+    before = TemplateEngine(EngineConfig(records_keep_glued_names=False))
+    assert len({before.assign(line)[0] for line in calls}) == 1
+
+
+def test_the_record_rule_still_takes_plain_words_and_quoted_texts_as_field_values() -> None:
+    # an access record's method is a plain word inside a quoted request (invented): no name is
+    # glued to a value there, so the record rule still joins the methods (pass 39e)
+    lines = ['2026/01/04 10:00:01 [INFO] 10.0.0.1:5531 - "GET /a/b" 200',
+             '2026/01/04 10:00:02 [INFO] 10.0.0.2:5532 - "GET /c/d" 404',
+             '2026/01/04 10:00:03 [INFO] 10.0.0.3:5533 - "POST /e/f" 201']
+    engine = TemplateEngine(EngineConfig(records_keep_glued_names=True))
+    got = [engine.assign(line)[0] for line in lines]
+    assert len(set(got)) == 1
+    assert engine.current(got[0])[2] == '<*>/<*>/<*> <*>:<*>:<*> [INFO] <*>:<*> - "<*> <*>" <*>'

@@ -437,6 +437,15 @@ class EngineConfig:
     # program printed it (rauc's "Updating <*> <*> <*>" and mender's logfmt record after one
     # syslog header; see _record_loses_last_word; pass 24f)
     records_keep_a_word: bool = True
+    # ... nor, whatever printed it, a template whose words after its first token would all go
+    # when the line prints another name glued to a value where the template prints one
+    # ("--news=<*>" / "--sync=<*>", "REQUEST(<*>):" / "SUBSCRIBE(<*>):", "chd:<*>" /
+    # "chd:meter"): a name printed with its argument (an option's key, a call's name) is a
+    # constant of the format string, so "MSG:[<*>] --news=<*> <*> <*> :<*>" does not become
+    # "MSG:[<*>] <*> <*> <*> <*>" for "MSG:[<*>] chd:meter step <*> <*>"; plain words (a
+    # method "GET" / "POST", a protocol) and quoted texts stay the record's field values
+    # (see _record_loses_glued_name; pass 39e)
+    records_keep_glued_names: bool = True
     # a template's token with two or more variables in it ('msg="Web server starting (<*>:<*>)"')
     # covers in _absorb only the tokens its text around the variables fits: before, its place
     # was never compared, so it took any template of its length that agreed elsewhere (pass 24f)
@@ -2750,6 +2759,22 @@ def _words_alone(tokens: tuple[str, ...]) -> Iterator[str]:
 # severity names as loggers abbreviate them to three letters (zerolog's console "INF" /
 # "WRN", Zephyr's "<inf>" / "<wrn>")
 _LEVEL_ABBREVIATIONS = frozenset({"trc", "dbg", "inf", "wrn", "ftl", "pnc"})
+
+
+# a token that opens with a name: a word, maybe after an option's dashes ("--news=<*>",
+# "REQUEST(<*>):", "chd:meter"); not a value first ("<*>=kitchen.yaml"), not a quoted text
+_NAME_FIRST = re.compile(r"-{0,2}[A-Za-z]")
+
+
+def _glued_names(a: str, t: str) -> bool:
+    """Template token ``a`` and line token ``t`` differ, each opens with a name
+    (_NAME_FIRST), and one of them has a value glued to its name ("--news=<*>" /
+    "--sync=<*>", "REQUEST(<*>):" / "SUBSCRIBE(<*>):", "chd:<*>" / "chd:meter"): names
+    printed with their arguments, not a record's field values (pass 39e)."""
+    return (
+        a != t and _NAME_FIRST.match(a) is not None and _NAME_FIRST.match(t) is not None
+        and (VAR in a or VAR in t)
+    )
 
 
 def _names_statement(tokens: tuple[str, ...]) -> bool:
@@ -6635,6 +6660,20 @@ class TemplateEngine:
             and any(a != t and _PROGRAM_TAG.match(a) and _PROGRAM_TAG.match(t) for a, t in zip(old, line, strict=True))
         )
 
+    def _record_loses_glued_name(self, old: tuple[str, ...], line: tuple[str, ...], new: tuple[str, ...]) -> bool:
+        """The record rule would merge a template and a line that print different names glued
+        to values at one place (_glued_names: "--news=<*>" / "--sync=<*>", "REQUEST(<*>):" /
+        "SUBSCRIBE(<*>):") into ``new``, which keeps no word after its first token (a
+        header's "MSG:[<*>", a level is no word): the names were the statements' own words,
+        so the template would take every later line of its token count after that header.
+        The first token is left to the record rule's other checks; a merge that keeps a word
+        after it is left to the record rule (pass 39e)."""
+        return (
+            self.config.records_keep_glued_names
+            and not _names_statement(new[1:]) and _names_statement(old[1:])
+            and any(_glued_names(a, t) for a, t in zip(old[1:], line[1:], strict=True))
+        )
+
     def _learn_line(self, message: str) -> tuple[_Cluster, bool, tuple[str, ...]]:
         toks = self._mask(message)
         b = self._bucket(len(toks))
@@ -6781,6 +6820,9 @@ class TemplateEngine:
                 return self._create_or_span(message, toks)
             if by_record and self._record_loses_last_word(c.tokens, toks, merged):
                 # the record's "fields" were two programs' tags and their messages' words
+                return self._create_or_span(message, toks)
+            if by_record and self._record_loses_glued_name(c.tokens, toks, merged):
+                # the record's "fields" were two statements' names printed with their arguments
                 return self._create_or_span(message, toks)
             old_ids = [c.template_id]
             if self.config.value_shapes:
