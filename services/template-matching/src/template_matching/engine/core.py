@@ -428,8 +428,9 @@ class EngineConfig:
     # ..." / "Loading PEIM at <addr> ..."), the pair is one program's two kinds of thing after
     # one verb, printed by two pairs of statements, not a field's values; an opening that holds
     # a value (a header's clock) or words shaped as names or labels keep the evidence (see
-    # _same_opening; pass 39d)
-    pairs_after_other_openings: bool = True
+    # _same_opening; pass 39d: taken out after the merged main's order run, BioinformaticsPlatform
+    # and RoboticsPlatform lower in shuffled orders; off by default)
+    pairs_after_other_openings: bool = False
     # nor does the record rule (most tokens hold values, so a differing word is one more field)
     # merge the lines of two programs (their syslog tags differ) into a template that names
     # nothing but its severity: the program's tag and its message's first word were then taken
